@@ -1,0 +1,125 @@
+"""Throwaway PostgreSQL clusters from the local binaries, for the demo and the tests.
+
+PostgreSQL refuses to run as root, so as root the cluster is created and run as the
+unprivileged ``postgres`` user through ``runuser``.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg2
+
+DEFAULT_BIN_DIRS = ("/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/17/bin")
+UNPRIVILEGED_USER = "postgres"
+READY_TIMEOUT_S = 30.0
+
+
+class LocalPostgresUnavailable(RuntimeError):
+    """No PostgreSQL server binaries on this machine, or no user to run them as."""
+
+
+def find_bin_dir() -> Path:
+    """The directory holding initdb and pg_ctl: $PG_BIN_DIR, a known Debian path, or the PATH."""
+    candidates = [os.environ.get("PG_BIN_DIR", ""), *DEFAULT_BIN_DIRS]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "initdb").is_file():
+            return Path(candidate)
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    raise LocalPostgresUnavailable(
+        "no PostgreSQL server binaries found: install postgresql (Debian: apt-get install postgresql) "
+        "or set PG_BIN_DIR to the directory that holds initdb"
+    )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalCluster:
+    """One PostgreSQL cluster in a temporary directory, listening on 127.0.0.1 only."""
+
+    port: int = field(default_factory=free_port)
+    base_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="hestia-pg-")))
+    bin_dir: Path = field(default_factory=find_bin_dir)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.base_dir / "data"
+
+    def dsn(self, dbname: str = "postgres", password: str | None = None) -> str:
+        """A libpq URI for this cluster; the password is accepted and ignored (trust auth)."""
+        auth = f"postgres:{password}@" if password else "postgres@"
+        return f"postgresql://{auth}127.0.0.1:{self.port}/{dbname}"
+
+    def start(self) -> LocalCluster:
+        self._run_as_owner(
+            [str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "-A", "trust",
+             "-E", "UTF8", "--no-sync"]
+        )
+        options = (
+            f"-p {self.port} -k {self.base_dir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run_as_owner(
+            [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.base_dir / "server.log"),
+             "-o", options, "-w", "-t", str(int(READY_TIMEOUT_S)), "start"]
+        )
+        self._wait_ready()
+        return self
+
+    def stop(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():
+            self._run_as_owner(
+                [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"],
+                check=False,
+            )
+        shutil.rmtree(self.base_dir, ignore_errors=True)
+
+    def __enter__(self) -> LocalCluster:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while True:
+            try:
+                psycopg2.connect(self.dsn(), connect_timeout=2).close()
+                return
+            except psycopg2.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def _run_as_owner(self, argv: list[str], check: bool = True) -> None:
+        tool = Path(argv[0]).name
+        if os.geteuid() == 0:
+            try:
+                owner = pwd.getpwnam(UNPRIVILEGED_USER)
+            except KeyError as exc:
+                raise LocalPostgresUnavailable(
+                    f"running as root and no '{UNPRIVILEGED_USER}' user exists to run PostgreSQL as"
+                ) from exc
+            os.chown(self.base_dir, owner.pw_uid, owner.pw_gid)
+            argv = ["runuser", "-u", UNPRIVILEGED_USER, "--", *argv]
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if check and result.returncode != 0:
+            raise LocalPostgresUnavailable(
+                f"{tool} failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
+            )
