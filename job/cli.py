@@ -1,0 +1,117 @@
+"""`python -m job run|plan|check|status [--flow NAME ...]`: parse, configure, dispatch, exit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from loguru import logger
+
+from job import logs
+from job.checks import run_checks
+from job.db import scrub
+from job.engine import connect_side, execute
+from job.errors import ConfigurationError, ExitCode, SyncError
+from job.flow_model import Flow
+from job.flows import FLOW_NAMES, select_flows
+from job.render import render_report, render_status
+from job.settings import JobSettings, load_settings
+from job.state import StateStore
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise ConfigurationError([message])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m job", description="Keep Hestia's DB1 and DB2 in sync.")
+    parser.add_argument("--env-file", type=Path, default=Path(".env"), help="settings file (default: .env)")
+    parser.add_argument("--log-format", choices=["auto", "json", "text"], help="overrides JOB_LOG_FORMAT")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    helps = {
+        "run": "one sync pass (exit 0 all written, 3 rows rejected or deferred, 4 lock held, 1 failed, 2 usage)",
+        "plan": "what a run would insert, update and reject per flow; writes nothing",
+        "check": "databases reachable, mapped tables and columns present, helper reachable",
+        "status": "recent runs and open rejections",
+    }
+    for name, text in helps.items():
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.add_argument(
+            "--flow",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help=f"limit to these flows (repeat or comma-separate): {', '.join(FLOW_NAMES)}",
+        )
+        if name in ("plan", "status"):
+            sub.add_argument("--json", action="store_true", help="print JSON instead of tables")
+        if name == "status":
+            sub.add_argument("--limit", type=int, default=10, help="how many runs and rejections to show")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    logs.configure("auto")
+    try:
+        args = build_parser().parse_args(args_list)
+        flow_names = [name.strip() for value in args.flow for name in value.split(",") if name.strip()]
+        try:
+            flows = select_flows(flow_names)
+        except ValueError as exc:
+            raise ConfigurationError([f"--flow: {exc}"]) from None
+        settings = load_settings(args.env_file)
+        chosen = logs.configure(args.log_format or settings.log_format)
+        return _dispatch(args, settings, flows, tables=chosen == "text")
+    except ConfigurationError as exc:
+        for problem in exc.problems:
+            logger.bind(event="configuration_error").error(f"configuration error: {scrub(problem)}")
+        logger.bind(event="run_finished", status="failed", exit_code=int(ExitCode.USAGE)).error(
+            "nothing was synced: fix the settings above and run again"
+        )
+        return int(ExitCode.USAGE)
+    except SyncError as exc:
+        logger.bind(event="command_failed").error(scrub(str(exc)))
+        return int(exc.exit_code)
+
+
+def _dispatch(args: argparse.Namespace, settings: JobSettings, flows: tuple[Flow, ...], tables: bool) -> int:
+    """Run the command; `tables`: print the run's report for people (text logs), not only log lines."""
+    if args.command in ("run", "plan"):
+        report = execute(settings, args.command, flows)
+        if args.command == "plan":
+            print(json.dumps(report.summary(), indent=2, default=str) if args.json else render_report(report))
+        elif tables:
+            print(render_report(report))
+        return int(report.exit_code)
+    if args.command == "check":
+        lines = run_checks(settings, flows)
+        for line in lines:
+            print(f"{'ok  ' if line.ok else 'FAIL'}  {line.text}")
+        failed = sum(not line.ok for line in lines)
+        print(f"\n{len(lines) - failed} ok, {failed} failed")
+        return int(ExitCode.FAILED if failed else ExitCode.OK)
+    return _status(args, settings, flows)
+
+
+def _status(args: argparse.Namespace, settings: JobSettings, flows: tuple[Flow, ...]) -> int:
+    db = connect_side(settings, settings.state_db, "state store")
+    try:
+        store = StateStore(db, settings.state_schema)
+        if not store.exists():
+            print(f"no runs yet: the state schema {settings.state_schema} does not exist (the first run creates it)")
+            return int(ExitCode.OK)
+        runs = store.recent_runs(args.limit)
+        problems = store.open_problems(args.limit, [flow.name for flow in flows])
+    finally:
+        db.conn.close()
+    if args.json:
+        print(json.dumps({"runs": runs, "open_rejections": problems}, indent=2, default=str))
+    else:
+        print(render_status(runs, problems))
+    return int(ExitCode.OK)

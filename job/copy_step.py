@@ -1,0 +1,194 @@
+"""One-way steps: read the source in pages, compare with the target, insert and update in batches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg2.extensions
+
+from job.convert import COMPARATORS, CONVERTERS, KEEP, ConversionError
+from job.db import ColumnInfo, Database, table_columns
+from job.errors import FatalSyncError
+from job.flow_model import Column, CopyStep
+from job.helper_client import HelperClient
+from job.pages import fetch_by_keys, read_pages
+from job.report import StepResult
+from job.resolvers import RESOLVERS, ResolveContext, check_reference, resolve_lookup
+from job.rows import PendingRow, check_values
+from job.state import Problem
+from job.writes import insert_rows, update_rows, write_isolated
+
+
+@dataclass
+class CopyContext:
+    """What a copy step needs from the run."""
+
+    flow: str
+    source: Database
+    target: Database
+    helper: HelperClient | None
+    batch_size: int
+
+
+def target_table_columns(
+    cur: psycopg2.extensions.cursor, db: Database, table: str, needed: list[str]
+) -> dict[str, ColumnInfo]:
+    """The target's columns, or FatalSyncError when the table or a mapped column is missing."""
+    columns = table_columns(cur, table)
+    missing = [name for name in needed if name not in columns]
+    if not columns or missing:
+        what = f"table {table}" if not columns else f"column(s) {', '.join(missing)} in {table}"
+        raise FatalSyncError(f"{db.role} has no {what}: run `python -m job check` for the full list")
+    return columns
+
+
+def run_copy_step(ctx: CopyContext, step: CopyStep, on_problems: Any) -> StepResult:
+    """Run the step in the target's open transaction; the caller commits or rolls back."""
+    result = StepResult(step.name)
+    needed = [step.target_key, *(c.target for c in step.columns), *step.insert_timestamps, *step.update_timestamps]
+    with ctx.target.cursor() as tcur, ctx.source.cursor() as scur:
+        columns = target_table_columns(tcur, ctx.target, step.target_table, needed)
+        resolve_ctx = ResolveContext(tcur, columns, ctx.helper)
+        sources = [c.source for c in step.columns if c.source]
+        for page in read_pages(scur, step.source_table, step.source_key, sources, ctx.batch_size, step.source_sql):
+            problems = _sync_batch(ctx, step, page, tcur, columns, resolve_ctx, result)
+            result.note(problems)
+            on_problems(problems)
+    return result
+
+
+def _sync_batch(
+    ctx: CopyContext,
+    step: CopyStep,
+    page: list[dict[str, Any]],
+    tcur: psycopg2.extensions.cursor,
+    columns: dict[str, ColumnInfo],
+    resolve_ctx: ResolveContext,
+    result: StepResult,
+) -> list[Problem]:
+    compared = [c for c in step.columns if not c.is_derived] if step.mode != "insert_missing" else []
+    existing = fetch_by_keys(
+        tcur,
+        step.target_table,
+        step.target_key,
+        columns[step.target_key].base_type,
+        [c.target for c in compared],
+        [str(row[step.source_key]) for row in page],
+    )
+    inserts: list[PendingRow] = []
+    updates: list[PendingRow] = []
+    for source_row in page:
+        row = PendingRow(key=str(source_row[step.source_key]), source=source_row)
+        current = existing.get(row.key)
+        if current is None and step.mode != "update_existing":
+            _build_insert(step, row, columns)
+            inserts.append(row)
+        elif current is not None and step.mode != "insert_missing" and _build_update(step, row, current, columns):
+            updates.append(row)
+        elif current is not None:
+            result.unchanged += 1
+    _resolve(step, resolve_ctx, inserts, columns)
+    result.inserted += _write_inserts(tcur, step, [row for row in inserts if row.ok])
+    result.updated += _write_updates(tcur, step, columns, [row for row in updates if row.ok])
+    return [
+        Problem(ctx.flow, step.name, row.key, row.kind, row.reason or "")
+        for row in (*inserts, *updates)
+        if row.kind is not None
+    ]
+
+
+def _convert(column: Column, row: PendingRow) -> Any:
+    if column.source is None:
+        return column.constant
+    return CONVERTERS[column.convert].function(row.source.get(column.source))
+
+
+def _build_insert(step: CopyStep, row: PendingRow, columns: dict[str, ColumnInfo]) -> None:
+    try:
+        for column in step.columns:
+            if not column.is_derived:
+                value = _convert(column, row)
+                row.values[column.target] = None if value is KEEP else value
+    except ConversionError as exc:
+        row.reject(str(exc))
+        return
+    rule = step.exactly_one
+    if rule:
+        present = sum(row.values.get(name) is not None for name in rule.columns)
+        if present != 1:
+            row.reject(rule.reason_if_none if present == 0 else rule.reason_if_many)
+    check_values(row, columns, step.target_table, [c.target for c in step.columns if not c.is_derived])
+
+
+def _build_update(step: CopyStep, row: PendingRow, current: dict[str, Any], columns: dict[str, ColumnInfo]) -> bool:
+    """Fill row.values with the columns that really changed; True when there is something to write."""
+    try:
+        for column in step.columns:
+            if column.is_derived:
+                continue
+            value = _convert(column, row)
+            if value is not KEEP and not COMPARATORS[column.compare](value, current[column.target]):
+                row.values[column.target] = value
+    except ConversionError as exc:
+        row.reject(str(exc))
+        return True
+    check_values(row, columns, step.target_table, list(row.values))
+    return bool(row.values) or not row.ok
+
+
+def _resolve(step: CopyStep, ctx: ResolveContext, rows: list[PendingRow], columns: dict[str, ColumnInfo]) -> None:
+    """Lookups and references first (cheap, may defer), then the resolvers, the helper last."""
+    ctx.start_batch()
+
+    def pending() -> list[PendingRow]:
+        return [row for row in rows if row.ok]
+
+    for column in step.columns:
+        if column.lookup and pending():
+            resolve_lookup(ctx, column, column.lookup, pending())
+    for reference in step.references:
+        if pending():
+            check_reference(ctx, reference, pending())
+    derived = [c for c in step.columns if c.resolver]
+    for column in sorted(derived, key=lambda c: c.resolver in ("helper_password", "helper_photo")):
+        if column.resolver and pending():
+            RESOLVERS[column.resolver](ctx, column, pending())
+    for row in pending():
+        check_values(row, columns, step.target_table, [c.target for c in step.columns if c.is_derived])
+
+
+def _write_inserts(cur: psycopg2.extensions.cursor, step: CopyStep, rows: list[PendingRow]) -> int:
+    names = [c.target for c in step.columns]
+    values = {row.key: [row.key, *(row.values.get(name) for name in names)] for row in rows}
+
+    def write(batch: Any) -> None:
+        insert_rows(
+            cur, step.target_table, [step.target_key, *names], [values[r.key] for r in batch], step.insert_timestamps
+        )
+
+    for row, reason in write_isolated(cur, rows, write):
+        row.reject(reason)
+    return sum(row.ok for row in rows)
+
+
+def _write_updates(
+    cur: psycopg2.extensions.cursor, step: CopyStep, columns: dict[str, ColumnInfo], rows: list[PendingRow]
+) -> int:
+    changed = [name for name in dict.fromkeys(n for row in rows for n in row.values)]
+    infos = [columns[name] for name in changed]
+
+    def encode(row: PendingRow) -> list[Any]:
+        encoded: list[Any] = [row.key]
+        for name in changed:
+            encoded += [row.values.get(name), name in row.values]
+        return encoded
+
+    def write(batch: Any) -> None:
+        update_rows(
+            cur, step.target_table, columns[step.target_key], infos, [encode(r) for r in batch], step.update_timestamps
+        )
+
+    for row, reason in write_isolated(cur, rows, write):
+        row.reject(reason)
+    return sum(row.ok for row in rows)

@@ -1,0 +1,156 @@
+"""Database access: connections with timeouts, DSN redaction, statement counting, column metadata."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.extras
+from psycopg2 import sql
+
+from job.errors import FatalSyncError, TransientError
+
+APPLICATION_NAME = "hestia-sync"
+_URI_WITH_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]*):[^@\s]*@")
+
+
+def redact_dsn(dsn: str) -> str:
+    """The URI without its password (and without any query value that could be a secret)."""
+    try:
+        parts = urlsplit(dsn)
+        host = parts.hostname or ""
+        netloc = f"{parts.username}@{host}" if parts.username else host
+        if parts.port:
+            netloc += f":{parts.port}"
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    except ValueError:
+        return "<unparseable database URI>"
+
+
+def scrub(text: str) -> str:
+    """Replace any password inside a postgres URI found in free text."""
+    return _URI_WITH_PASSWORD.sub(r"\1:***@", text)
+
+
+class StatementCounter:
+    """Counts statements sent to the server, so tests and reports can show they stay per-batch."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+class CountingCursor(psycopg2.extensions.cursor):
+    """A cursor that adds one to its connection's counter per statement sent."""
+
+    def execute(self, query: Any, vars: Any = None) -> None:
+        counter = getattr(self.connection, "statement_counter", None)
+        if counter is not None:
+            counter.count += 1
+        super().execute(query, vars)
+
+
+class CountingConnection(psycopg2.extensions.connection):
+    """A connection carrying a StatementCounter."""
+
+    statement_counter: StatementCounter
+
+
+@dataclass
+class Database:
+    """One of the two databases (or the state store), by role name, with its connection."""
+
+    role: str
+    conn: CountingConnection
+
+    @property
+    def statements(self) -> int:
+        return self.conn.statement_counter.count
+
+    def cursor(self) -> psycopg2.extensions.cursor:
+        return self.conn.cursor()
+
+
+def connect(role: str, dsn: str, connect_timeout_s: int, statement_timeout_s: int) -> Database:
+    """Open a connection, or raise TransientError naming the role and the redacted URI."""
+    try:
+        conn = psycopg2.connect(
+            dsn,
+            connection_factory=CountingConnection,
+            cursor_factory=CountingCursor,
+            connect_timeout=connect_timeout_s,
+            application_name=APPLICATION_NAME,
+            options=f"-c statement_timeout={statement_timeout_s * 1000}",
+        )
+    except psycopg2.OperationalError as exc:
+        raise TransientError(
+            f"cannot connect to {role} at {redact_dsn(dsn)}: {scrub(first_line(exc))}; "
+            "check the URI, the network path and the server"
+        ) from None
+    except psycopg2.ProgrammingError as exc:
+        raise FatalSyncError(f"the {role} URI is not valid: {scrub(first_line(exc))}") from None
+    conn.statement_counter = StatementCounter()
+    return Database(role=role, conn=conn)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error: psycopg2 puts DETAIL (which may hold row values) on later lines."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def db_error_reason(exc: psycopg2.Error) -> str:
+    """What the database said about a refused row, without DETAIL (which can repeat row values)."""
+    diag = exc.diag
+    message = diag.message_primary or first_line(exc)
+    if diag.constraint_name and diag.constraint_name not in message:
+        message += f" ({diag.constraint_name})"
+    return f"{message} [SQLSTATE {exc.pgcode}]" if exc.pgcode else message
+
+
+@contextmanager
+def savepoint(cur: psycopg2.extensions.cursor, name: str = "batch") -> Iterator[None]:
+    """Run a block inside a savepoint; on a database error roll back to it and re-raise."""
+    cur.execute(sql.SQL("SAVEPOINT {}").format(sql.Identifier(name)))
+    try:
+        yield
+    except psycopg2.Error:
+        cur.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(sql.Identifier(name)))
+        raise
+    cur.execute(sql.SQL("RELEASE SAVEPOINT {}").format(sql.Identifier(name)))
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """What the target allows in a column."""
+
+    name: str
+    type_name: str
+    base_type: str
+    category: str
+    nullable: bool
+    has_default: bool
+    max_length: int | None
+
+
+def table_columns(cur: psycopg2.extensions.cursor, table: str) -> dict[str, ColumnInfo]:
+    """The columns of a table in the search path, by name ({} when the table does not exist)."""
+    cur.execute(
+        """
+        SELECT a.attname, format_type(a.atttypid, a.atttypmod),
+               CASE WHEN a.atttypid = 'bpchar'::regtype THEN 'bpchar' ELSE format_type(a.atttypid, NULL) END,
+               t.typcategory, NOT a.attnotnull,
+               a.atthasdef,
+               CASE WHEN a.atttypid IN ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4
+                    THEN a.atttypmod - 4 END
+        FROM pg_attribute a
+        JOIN pg_type t ON t.oid = a.atttypid
+        WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped
+        """,
+        (table,),
+    )
+    return {row[0]: ColumnInfo(*row) for row in cur.fetchall()}

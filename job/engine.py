@@ -1,0 +1,229 @@
+"""The run: take the lock, open the databases, run each flow's steps in order, record what happened.
+
+Each step runs inside one transaction per database and commits only when the whole step went
+through; `plan` runs the very same code and rolls everything back at the end, so what it prints is
+what a run would do, database refusals included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Literal
+
+import psycopg2
+from loguru import logger
+
+from job.copy_step import CopyContext, run_copy_step
+from job.db import Database, connect, first_line, scrub
+from job.errors import LockHeld, SyncError
+from job.flow_model import CopyStep, Flow, Side, StatusStep
+from job.helper_client import HelperClient
+from job.report import FlowResult, RunReport, StepResult
+from job.settings import JobSettings, require_helper_token
+from job.state import Problem, StateStore
+from job.status_step import StatusContext, run_status_step
+
+Command = Literal["run", "plan"]
+
+
+@dataclass
+class Session:
+    """Everything open during one run."""
+
+    command: Command
+    settings: JobSettings
+    dbs: dict[Side, Database]
+    state: StateStore
+    baselines: StateStore | None
+    helper: HelperClient
+    run_id: int | None
+
+    @property
+    def writes(self) -> bool:
+        return self.command == "run"
+
+    def statements(self) -> int:
+        extra = [self.state.db] + ([self.baselines.db] if self.baselines else [])
+        return sum(db.statements for db in [*self.dbs.values(), *extra])
+
+    def finish_step(self, ok: bool) -> None:
+        """Commit (run) or keep open (plan) after a good step; roll back after a failed one."""
+        for db in [*self.dbs.values(), *([self.baselines.db] if self.baselines else [])]:
+            if ok and self.writes:
+                db.conn.commit()
+            elif not ok:
+                db.conn.rollback()
+
+
+def uri_of(settings: JobSettings, side: str) -> str:
+    secret = settings.uri_banco_1 if side == Side.DB1 else settings.uri_banco_2
+    return secret.get_secret_value()
+
+
+def connect_side(settings: JobSettings, side: str, role: str) -> Database:
+    """Open DB1, DB2 or the state store (by side) with the configured timeouts."""
+    return connect(role, uri_of(settings, side), settings.connect_timeout_s, settings.statement_timeout_s)
+
+
+def execute(
+    settings: JobSettings,
+    command: Command,
+    flows: Sequence[Flow],
+    helper_factory: Callable[[JobSettings], HelperClient] | None = None,
+) -> RunReport:
+    """One pass over the flows (`run`), or the same pass rolled back (`plan`)."""
+    report = RunReport(command)
+    started = time.monotonic()
+    require_helper_token(settings)
+    state: StateStore | None = None
+    run_id: int | None = None
+    with ExitStack() as stack:
+        try:
+            state_db = connect_side(settings, settings.state_db, f"state store ({settings.state_db.upper()})")
+            stack.callback(state_db.conn.close)
+            state = StateStore(state_db, settings.state_schema)
+            baselines = None
+            if command == "run":
+                state.acquire_lock()
+                state.migrate()
+                run_id = state.start_run(command, [flow.name for flow in flows])
+                baseline_db = connect_side(settings, settings.state_db, "state store")
+                stack.callback(baseline_db.conn.close)
+                baselines = StateStore(baseline_db, settings.state_schema, autocommit=False)
+            dbs = {}
+            for side in (Side.DB1, Side.DB2):
+                dbs[side] = connect_side(settings, side, side.upper())
+                stack.callback(dbs[side].conn.close)
+            helper = (helper_factory or make_helper)(settings)
+            stack.callback(helper.close)
+            session = Session(command, settings, dbs, state, baselines, helper, run_id)
+            for flow in flows:
+                report.flows.append(_run_flow(session, flow))
+            if command == "plan":
+                for db in dbs.values():
+                    db.conn.rollback()
+        except LockHeld as exc:
+            report.skipped = True
+            logger.bind(event="lock_held").warning(str(exc))
+        except SyncError as exc:
+            report.error = scrub(str(exc))
+            logger.bind(event="run_error").error(report.error)
+        report.seconds = time.monotonic() - started
+        if state is not None and run_id is not None:
+            _record_finish(state, run_id, report)
+    _log_summary(report)
+    return report
+
+
+def make_helper(settings: JobSettings) -> HelperClient:
+    """The helper client as the settings describe it."""
+    return HelperClient(
+        str(settings.helper_api_url),
+        require_helper_token(settings),
+        timeout_s=settings.helper_timeout_s,
+        batch_size=settings.helper_batch_size,
+        concurrency=settings.helper_concurrency,
+        retries=settings.helper_retries,
+        backoff_s=settings.helper_backoff_s,
+    )
+
+
+def _record_finish(state: StateStore, run_id: int, report: RunReport) -> None:
+    try:
+        state.finish_run(run_id, report.status, int(report.exit_code), report.summary(), report.error)
+    except psycopg2.Error as exc:
+        logger.bind(event="state_error").error(f"could not record the end of run {run_id}: {scrub(first_line(exc))}")
+
+
+def _run_flow(session: Session, flow: Flow) -> FlowResult:
+    result = FlowResult(flow.name)
+    for step in flow.steps:
+        step_result = _run_step(session, flow, step)
+        result.steps.append(step_result)
+        if step_result.error:
+            break
+    summary = result.summary()
+    logger.bind(event="flow_finished", **summary).info(_flow_line(summary))
+    return result
+
+
+def _run_step(session: Session, flow: Flow, step: CopyStep | StatusStep) -> StepResult:
+    started, statements, requests = time.monotonic(), session.statements(), session.helper.requests_sent
+    logger.bind(event="step_started", flow=flow.name, step=step.name).debug(f"{step.name}: started")
+
+    def on_problems(problems: list[Problem]) -> None:
+        if session.writes and session.run_id is not None:
+            session.state.record_problems(session.run_id, problems)
+
+    try:
+        if isinstance(step, CopyStep):
+            context = CopyContext(
+                flow.name,
+                session.dbs[step.source],
+                session.dbs[step.target],
+                session.helper,
+                session.settings.batch_size,
+            )
+            result = run_copy_step(context, step, on_problems)
+        else:
+            status_context = StatusContext(
+                flow.name,
+                session.dbs[step.left],
+                session.dbs[step.right],
+                session.state if session.state.exists() else None,
+                session.baselines,
+                session.run_id,
+                session.settings.batch_size,
+            )
+            result = run_status_step(status_context, step, on_problems)
+        session.finish_step(ok=True)
+        if session.writes and session.run_id is not None:
+            session.state.resolve_others(session.run_id, step.name)
+    except (SyncError, psycopg2.Error) as exc:
+        _safe_rollback(session)
+        result = StepResult(step.name, error=_describe(step.name, exc))
+        logger.bind(event="step_failed", flow=flow.name, step=step.name).error(result.error)
+    result.seconds = time.monotonic() - started
+    result.statements = session.statements() - statements
+    result.helper_requests = session.helper.requests_sent - requests
+    return result
+
+
+def _safe_rollback(session: Session) -> None:
+    # A lost connection has nothing left to roll back.
+    with contextlib.suppress(psycopg2.Error):
+        session.finish_step(ok=False)
+
+
+def _describe(step: str, exc: BaseException) -> str:
+    if isinstance(exc, SyncError):
+        return f"{step}: {scrub(str(exc))}"
+    if isinstance(exc, psycopg2.OperationalError):
+        return (
+            f"{step}: lost the database connection or hit a timeout ({scrub(first_line(exc))}); "
+            "nothing of this step was written, the next run redoes it"
+        )
+    return f"{step}: the database refused the step ({scrub(first_line(exc))}); nothing of it was written"
+
+
+def _flow_line(summary: dict[str, object]) -> str:
+    text = (
+        f"{summary['flow']}: {summary['inserted']} inserted, {summary['updated']} updated, "
+        f"{summary['unchanged']} unchanged, {summary['rejected']} rejected, {summary['deferred']} deferred "
+        f"in {summary['duration_s']}s"
+    )
+    return f"{text}; FAILED: {summary['error']}" if summary.get("error") else text
+
+
+def _log_summary(report: RunReport) -> None:
+    summary = report.summary()
+    fields = {key: value for key, value in summary.items() if key != "flows"}
+    logger.bind(event="run_finished", command=report.command, **fields).info(
+        f"{report.command} {report.status} (exit {int(report.exit_code)}): {fields['inserted']} inserted, "
+        f"{fields['updated']} updated, {fields['rejected']} rejected, {fields['deferred']} deferred "
+        f"in {fields['duration_s']}s"
+    )

@@ -1,0 +1,56 @@
+"""One exception root for the job; each subclass says what the runner does next.
+
+SyncError
+├── ConfigurationError  bad settings or usage: exit 2, nothing was attempted
+├── LockHeld            another run holds the lock: exit 4, nothing was attempted
+├── FatalSyncError      a flow (or the run) cannot go on: exit 1
+└── TransientError      worth retrying later (helper down, timeout): the rows are deferred
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The job's exit statuses, mapped in this one place."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    INCOMPLETE = 3  # completed, but some rows were rejected or deferred
+    LOCKED = 4
+
+
+class SyncError(Exception):
+    """Root of every error the job raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.FAILED
+
+
+class ConfigurationError(SyncError):
+    """A setting or a command-line argument is wrong; the message names it and says how to fix it."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class LockHeld(SyncError):
+    """Another run holds the job's advisory lock."""
+
+    exit_code = ExitCode.LOCKED
+
+
+class FatalSyncError(SyncError):
+    """The flow cannot go on; its writes are rolled back and the run fails."""
+
+    exit_code = ExitCode.FAILED
+
+
+class TransientError(SyncError):
+    """A failure that may pass (timeout, refused connection, 5xx, 429): affected rows are deferred."""
+
+    exit_code = ExitCode.INCOMPLETE

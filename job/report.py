@@ -1,0 +1,109 @@
+"""What a run did: per-step and per-flow counts, problems, and the exit status they add up to."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from job.errors import ExitCode
+from job.state import Conflict, Problem
+
+SAMPLE_LIMIT = 50  # problems kept in memory per step for the printed report; all are in the state
+
+
+@dataclass
+class StepResult:
+    """Counts of one step. `statements` and `helper_requests` show the per-batch cost."""
+
+    step: str
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    deferred: int = 0
+    conflicts: int = 0
+    statements: int = 0
+    helper_requests: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    sample: list[Problem] = field(default_factory=list)
+    conflict_sample: list[Conflict] = field(default_factory=list)
+
+    def note(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            if problem.kind == "rejected":
+                self.rejected += 1
+            else:
+                self.deferred += 1
+        self.sample.extend(problems[: max(0, SAMPLE_LIMIT - len(self.sample))])
+
+
+COUNTS = ("inserted", "updated", "unchanged", "rejected", "deferred", "conflicts", "statements", "helper_requests")
+
+
+@dataclass
+class FlowResult:
+    """One flow: its steps' results added up."""
+
+    flow: str
+    steps: list[StepResult] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(step, name)) for step in self.steps)
+
+    @property
+    def seconds(self) -> float:
+        return sum(step.seconds for step in self.steps)
+
+    @property
+    def error(self) -> str | None:
+        return next((step.error for step in self.steps if step.error), None)
+
+    def summary(self) -> dict[str, Any]:
+        counts: dict[str, Any] = {name: self.total(name) for name in COUNTS}
+        return {"flow": self.flow, **counts, "duration_s": round(self.seconds, 3), "error": self.error}
+
+
+@dataclass
+class RunReport:
+    """The whole run; its exit code is decided here and nowhere else."""
+
+    command: str
+    flows: list[FlowResult] = field(default_factory=list)
+    error: str | None = None
+    skipped: bool = False
+    seconds: float = 0.0
+
+    def total(self, name: str) -> int:
+        return sum(flow.total(name) for flow in self.flows)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.skipped:
+            return ExitCode.LOCKED
+        if self.error or any(flow.error for flow in self.flows):
+            return ExitCode.FAILED
+        if self.total("rejected") or self.total("deferred"):
+            return ExitCode.INCOMPLETE
+        return ExitCode.OK
+
+    @property
+    def status(self) -> str:
+        return {
+            ExitCode.OK: "ok",
+            ExitCode.INCOMPLETE: "partial",
+            ExitCode.LOCKED: "skipped",
+        }.get(self.exit_code, "failed")
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "exit_code": int(self.exit_code),
+            "duration_s": round(self.seconds, 3),
+            **{name: self.total(name) for name in ("inserted", "updated", "rejected", "deferred", "conflicts")},
+            "flows": [flow.summary() for flow in self.flows],
+        }
+
+
+def problem_dict(problem: Problem) -> dict[str, Any]:
+    return asdict(problem)

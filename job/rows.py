@@ -1,0 +1,57 @@
+"""A row on its way to the target, and the checks every row gets before it is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from job.convert import KEEP
+from job.db import ColumnInfo
+
+REJECTED = "rejected"
+DEFERRED = "deferred"
+
+
+@dataclass
+class PendingRow:
+    """One source row: its key, its source values, and the target values worked out so far."""
+
+    key: str
+    source: dict[str, Any]
+    values: dict[str, Any] = field(default_factory=dict)
+    kind: str | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.kind is None
+
+    def reject(self, reason: str) -> None:
+        if self.ok:
+            self.kind, self.reason = REJECTED, reason
+
+    def defer(self, reason: str) -> None:
+        if self.ok:
+            self.kind, self.reason = DEFERRED, reason
+
+
+def value_problem(column: str, value: Any, info: ColumnInfo | None, table: str) -> str | None:
+    """Why the target would refuse this value (missing column, null in NOT NULL, too long), or None."""
+    if value is KEEP:
+        return None
+    if info is None:
+        return f"{column}: the target table {table} has no such column"
+    if value is None and not info.nullable:
+        return f"{column}: {table} requires a value and the source has none"
+    if isinstance(value, str) and info.max_length is not None and len(value) > info.max_length:
+        return f"{column}: {len(value)} characters, {table}.{column} allows at most {info.max_length}"
+    return None
+
+
+def check_values(row: PendingRow, columns: dict[str, ColumnInfo], table: str, names: list[str]) -> None:
+    """Reject the row on the first of these values the target would refuse."""
+    for name in names:
+        problem = value_problem(name, row.values.get(name), columns.get(name), table)
+        if problem:
+            row.reject(problem)
+            return

@@ -1,0 +1,133 @@
+"""The job's settings: one typed class read from the environment and `.env`, nothing at import time."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, HttpUrl, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, SettingsConfigDict
+
+from job.errors import ConfigurationError
+
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+JOB_PREFIX = "JOB_"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class JobSettings(BaseSettings):
+    """Everything the job can be told. Secrets are SecretStr: they print as '**********'."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        use_attribute_docstrings=True,
+    )
+
+    uri_banco_1: SecretStr = Field(validation_alias=_env("URI_BANCO_1"))
+    """DB1 (first-year schema) as a libpq URI; add ?sslmode=verify-full&sslrootcert=... for Aiven."""
+    uri_banco_2: SecretStr = Field(validation_alias=_env("URI_BANCO_2"))
+    """DB2 (second-year schema) as a libpq URI."""
+    helper_api_url: HttpUrl = Field(HttpUrl("http://127.0.0.1:5000"), validation_alias=_env("HELPER_API_URL"))
+    """Base URL of the helper API that supplies password hashes and photo URLs."""
+    helper_api_token: SecretStr | None = Field(None, validation_alias=_env("HELPER_API_TOKEN"))
+    """Bearer token for the helper API; required by run, plan and check."""
+    state_db: Literal["db1", "db2"] = Field("db2", validation_alias=_env("JOB_STATE_DB"))
+    """Which database holds the job's own state (runs, rejections, payment baseline, lock)."""
+    state_schema: str = Field("hestia_sync", validation_alias=_env("JOB_STATE_SCHEMA"))
+    """Schema for the job's state; created and migrated by the job."""
+    batch_size: int = Field(1000, ge=1, le=50_000, validation_alias=_env("JOB_BATCH_SIZE"))
+    """Rows read, compared and written per SQL statement."""
+    helper_batch_size: int = Field(200, ge=1, le=500, validation_alias=_env("JOB_HELPER_BATCH_SIZE"))
+    """Emails per helper request (the helper accepts at most 500)."""
+    helper_concurrency: int = Field(4, ge=1, le=16, validation_alias=_env("JOB_HELPER_CONCURRENCY"))
+    """Helper requests in flight at once."""
+    helper_timeout_s: float = Field(10.0, gt=0, le=120, validation_alias=_env("JOB_HELPER_TIMEOUT_S"))
+    """Timeout of one helper request (connect, read, write, pool)."""
+    helper_retries: int = Field(3, ge=0, le=10, validation_alias=_env("JOB_HELPER_RETRIES"))
+    """Retries of a helper request after a transient failure, with exponential backoff."""
+    helper_backoff_s: float = Field(0.5, ge=0, le=30, validation_alias=_env("JOB_HELPER_BACKOFF_S"))
+    """First backoff delay; doubles on every retry (with jitter)."""
+    connect_timeout_s: int = Field(10, ge=1, le=120, validation_alias=_env("JOB_CONNECT_TIMEOUT_S"))
+    """Timeout of a database connection attempt."""
+    statement_timeout_s: int = Field(300, ge=1, le=3600, validation_alias=_env("JOB_STATEMENT_TIMEOUT_S"))
+    """Longest a single SQL statement may run before the flow fails."""
+    log_format: Literal["auto", "json", "text"] = Field("auto", validation_alias=_env("JOB_LOG_FORMAT"))
+    """json for CloudWatch, text for people; auto picks text on a terminal."""
+
+    @field_validator("uri_banco_1", "uri_banco_2")
+    @classmethod
+    def _is_postgres_uri(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a URI starting with postgresql:// (the value is not shown: it is a secret)")
+        return value
+
+    @field_validator("state_schema")
+    @classmethod
+    def _is_identifier(cls, value: str) -> str:
+        if not IDENTIFIER.match(value):
+            raise ValueError("must be a lower-case SQL identifier (letters, digits, _), at most 63 characters")
+        return value
+
+
+def _known_job_names() -> set[str]:
+    names: set[str] = set()
+    for field in JobSettings.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update(str(choice).upper() for choice in alias.choices)
+    return {name for name in names if name.startswith(JOB_PREFIX)}
+
+
+def _unknown_job_names(env_file: Path | None) -> list[str]:
+    """JOB_* names nobody reads: almost always a typo, so they are errors, not silence."""
+    seen = {name.upper() for name in os.environ if name.upper().startswith(JOB_PREFIX)}
+    if env_file is not None and env_file.is_file():
+        dotenv = DotEnvSettingsSource(JobSettings, env_file=env_file)
+        seen |= {name.upper() for name in dotenv.env_vars if name.upper().startswith(JOB_PREFIX)}
+    return sorted(seen - _known_job_names())
+
+
+def _setting_name(loc: tuple[int | str, ...]) -> str:
+    field = JobSettings.model_fields.get(str(loc[0])) if loc else None
+    alias = field.validation_alias if field else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return str(loc[0]).upper() if loc else "settings"
+
+
+def load_settings(env_file: Path | None = Path(".env")) -> JobSettings:
+    """Read the settings, or raise ConfigurationError listing every problem at once (never a value)."""
+    problems = [
+        f"{name}: unknown setting (known JOB_ settings: {', '.join(sorted(_known_job_names()))})"
+        for name in _unknown_job_names(env_file)
+    ]
+    try:
+        settings = JobSettings(_env_file=env_file)
+    except ValidationError as exc:
+        for error in exc.errors(include_input=False, include_url=False):
+            name = _setting_name(error["loc"])
+            message = (
+                "is required: set it in the environment or in .env"
+                if error["type"] == "missing"
+                else (error["msg"].removeprefix("Value error, "))
+            )
+            problems.append(f"{name}: {message}")
+        raise ConfigurationError(problems) from None
+    if problems:
+        raise ConfigurationError(problems)
+    return settings
+
+
+def require_helper_token(settings: JobSettings) -> SecretStr:
+    """The helper token, for the commands that call the helper."""
+    if settings.helper_api_token is None or not settings.helper_api_token.get_secret_value():
+        raise ConfigurationError(["HELPER_API_TOKEN: is required by this command: set it in the environment or .env"])
+    return settings.helper_api_token

@@ -1,0 +1,266 @@
+"""The job's own state in PostgreSQL: runs, open rejections, conflicts, status baselines, the lock.
+
+It lives in its own schema (JOB_STATE_SCHEMA, on DB2 unless JOB_STATE_DB says otherwise), is created
+and migrated by the job, and is written on its own autocommit connection so that a flow's rollback
+never loses the record of what happened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg2.extras
+from psycopg2 import sql
+
+from job.db import Database
+from job.errors import LockHeld
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE {schema}.runs (
+        id          bigserial PRIMARY KEY,
+        command     text        NOT NULL,
+        flows       text[]      NOT NULL,
+        started_at  timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz,
+        status      text        NOT NULL DEFAULT 'running',
+        exit_code   integer,
+        summary     jsonb,
+        error       text
+    );
+    CREATE TABLE {schema}.rejections (
+        step          text        NOT NULL,
+        row_key       text        NOT NULL,
+        flow          text        NOT NULL,
+        kind          text        NOT NULL CHECK (kind IN ('rejected', 'deferred')),
+        reason        text        NOT NULL,
+        first_run_id  bigint      NOT NULL,
+        last_run_id   bigint      NOT NULL,
+        first_seen_at timestamptz NOT NULL DEFAULT now(),
+        last_seen_at  timestamptz NOT NULL DEFAULT now(),
+        attempts      integer     NOT NULL DEFAULT 1,
+        resolved_at   timestamptz,
+        PRIMARY KEY (step, row_key)
+    );
+    CREATE INDEX rejections_open ON {schema}.rejections (step) WHERE resolved_at IS NULL;
+    CREATE TABLE {schema}.status_baseline (
+        step        text        NOT NULL,
+        row_key     text        NOT NULL,
+        left_value  text,
+        right_value text,
+        synced_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (step, row_key)
+    );
+    CREATE TABLE {schema}.conflicts (
+        id          bigserial PRIMARY KEY,
+        run_id      bigint      NOT NULL,
+        step        text        NOT NULL,
+        row_key     text        NOT NULL,
+        base_value  text,
+        left_value  text        NOT NULL,
+        right_value text        NOT NULL,
+        resolution  text        NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now()
+    );
+    """,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A row that was rejected or deferred, with the reason (never a secret)."""
+
+    flow: str
+    step: str
+    row_key: str
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Both sides changed a status to different values since the last sync."""
+
+    step: str
+    row_key: str
+    base_value: str | None
+    left_value: str
+    right_value: str
+    resolution: str
+
+
+def lock_key(schema: str) -> int:
+    """A stable 63-bit advisory-lock key per state schema."""
+    return int.from_bytes(hashlib.sha256(f"hestia-sync:{schema}".encode()).digest()[:8], "big") >> 1
+
+
+class StateStore:
+    """Reads and writes the job's state through one autocommit connection."""
+
+    def __init__(self, db: Database, schema: str, autocommit: bool = True) -> None:
+        self.db = db
+        self.schema = schema
+        db.conn.autocommit = autocommit
+
+    def _sql(self, template: str) -> sql.Composed:
+        return sql.SQL(template).format(schema=sql.Identifier(self.schema))
+
+    def acquire_lock(self) -> None:
+        """Take the run lock for the life of this connection, or raise LockHeld at once."""
+        with self.db.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(self.schema),))
+            row = cur.fetchone()
+        if not row or not row[0]:
+            raise LockHeld("another sync run holds the lock; this run ends without syncing")
+
+    def exists(self) -> bool:
+        with self.db.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{self.schema}.schema_version",))
+            row = cur.fetchone()
+        return bool(row and row[0])
+
+    def migrate(self) -> int:
+        """Create or bring the state schema up to date (call it holding the run lock); returns the version."""
+        with self.db.cursor() as cur:
+            cur.execute(self._sql("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            cur.execute(self._sql("CREATE TABLE IF NOT EXISTS {schema}.schema_version (version integer NOT NULL)"))
+            cur.execute(self._sql("SELECT coalesce(max(version), 0) FROM {schema}.schema_version"))
+            row = cur.fetchone()
+            current = int(row[0]) if row else 0
+            for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
+                cur.execute("BEGIN")
+                try:
+                    cur.execute(self._sql(migration))
+                    cur.execute(self._sql("INSERT INTO {schema}.schema_version VALUES (%s)"), (version,))
+                except Exception:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+        return len(MIGRATIONS)
+
+    def start_run(self, command: str, flows: Sequence[str]) -> int:
+        with self.db.cursor() as cur:
+            cur.execute(
+                self._sql("INSERT INTO {schema}.runs (command, flows) VALUES (%s, %s) RETURNING id"),
+                (command, list(flows)),
+            )
+            row = cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def finish_run(self, run_id: int, status: str, exit_code: int, summary: dict[str, Any], error: str | None) -> None:
+        with self.db.cursor() as cur:
+            cur.execute(
+                self._sql(
+                    "UPDATE {schema}.runs SET finished_at = now(), status = %s, exit_code = %s, summary = %s, "
+                    "error = %s WHERE id = %s"
+                ),
+                (status, exit_code, json.dumps(summary), error, run_id),
+            )
+
+    def record_problems(self, run_id: int, problems: Sequence[Problem]) -> None:
+        """Upsert one batch of rejected or deferred rows in one statement."""
+        if not problems:
+            return
+        rows = [(p.step, p.row_key, p.flow, p.kind, p.reason, run_id, run_id) for p in problems]
+        with self.db.cursor() as cur:
+            psycopg2.extras.execute_values(
+                cur,
+                self._sql(
+                    "INSERT INTO {schema}.rejections (step, row_key, flow, kind, reason, first_run_id, last_run_id) "
+                    "VALUES %s ON CONFLICT (step, row_key) DO UPDATE SET kind = EXCLUDED.kind, "
+                    "reason = EXCLUDED.reason, last_run_id = EXCLUDED.last_run_id, last_seen_at = now(), "
+                    "attempts = CASE WHEN rejections.resolved_at IS NULL THEN rejections.attempts + 1 ELSE 1 END, "
+                    "first_run_id = CASE WHEN rejections.resolved_at IS NULL THEN rejections.first_run_id "
+                    "ELSE EXCLUDED.first_run_id END, resolved_at = NULL"
+                ).as_string(cur),
+                rows,
+                page_size=len(rows),
+            )
+
+    def resolve_others(self, run_id: int, step: str) -> None:
+        """Close the step's open problems that this run did not see again (the row went through)."""
+        with self.db.cursor() as cur:
+            cur.execute(
+                self._sql(
+                    "UPDATE {schema}.rejections SET resolved_at = now() "
+                    "WHERE step = %s AND resolved_at IS NULL AND last_run_id <> %s"
+                ),
+                (step, run_id),
+            )
+
+    def record_conflicts(self, run_id: int, conflicts: Sequence[Conflict]) -> None:
+        if not conflicts:
+            return
+        rows = [(run_id, c.step, c.row_key, c.base_value, c.left_value, c.right_value, c.resolution) for c in conflicts]
+        with self.db.cursor() as cur:
+            psycopg2.extras.execute_values(
+                cur,
+                self._sql(
+                    "INSERT INTO {schema}.conflicts (run_id, step, row_key, base_value, left_value, right_value, "
+                    "resolution) VALUES %s"
+                ).as_string(cur),
+                rows,
+                page_size=len(rows),
+            )
+
+    def baselines(self, step: str, keys: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+        """The raw (left, right) values seen at the last sync for these rows (absent: never synced)."""
+        if not self.exists():
+            return {}
+        with self.db.cursor() as cur:
+            cur.execute(
+                self._sql(
+                    "SELECT row_key, left_value, right_value FROM {schema}.status_baseline "
+                    "WHERE step = %s AND row_key = ANY(%s)"
+                ),
+                (step, list(keys)),
+            )
+            return {key: (left, right) for key, left, right in cur.fetchall()}
+
+    def save_baselines(self, step: str, values: dict[str, tuple[str | None, str | None]]) -> None:
+        """Stage baselines in the open transaction of this store's connection (see BaselineStore)."""
+        if not values:
+            return
+        with self.db.cursor() as cur:
+            psycopg2.extras.execute_values(
+                cur,
+                self._sql(
+                    "INSERT INTO {schema}.status_baseline (step, row_key, left_value, right_value) VALUES %s "
+                    "ON CONFLICT (step, row_key) DO UPDATE SET left_value = EXCLUDED.left_value, "
+                    "right_value = EXCLUDED.right_value, synced_at = now() "
+                    "WHERE (status_baseline.left_value, status_baseline.right_value) "
+                    "IS DISTINCT FROM (EXCLUDED.left_value, EXCLUDED.right_value)"
+                ).as_string(cur),
+                [(step, key, left, right) for key, (left, right) in values.items()],
+                page_size=len(values),
+            )
+
+    def recent_runs(self, limit: int) -> list[dict[str, Any]]:
+        return self._dicts(
+            "SELECT id, command, flows, started_at, finished_at, status, exit_code, summary, error "
+            "FROM {schema}.runs ORDER BY id DESC LIMIT %s",
+            (limit,),
+        )
+
+    def open_problems(self, limit: int, flows: Sequence[str]) -> list[dict[str, Any]]:
+        return self._dicts(
+            "SELECT flow, step, row_key, kind, reason, attempts, first_seen_at, last_seen_at "
+            "FROM {schema}.rejections WHERE resolved_at IS NULL AND flow = ANY(%s) "
+            "ORDER BY last_seen_at DESC, step, row_key LIMIT %s",
+            (list(flows), limit),
+        )
+
+    def _dicts(self, template: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        with self.db.conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+            cur.execute(self._sql(template), params)
+            return [dict(row) for row in cur.fetchall()]
+
+
+def iso(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else "-"

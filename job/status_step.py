@@ -1,0 +1,165 @@
+"""Two-way status steps: one column kept equal on both sides, judged against the last sync.
+
+Per row, with L and R the raw values now and (L0, R0) the raw values seen at the last sync:
+equal meanings → nothing to write; only one side changed → the other follows; both changed to
+different meanings → the left side (DB1) wins and the conflict is recorded. A row never synced
+before whose sides disagree is resolved the same way as a conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from job.convert import CONVERTERS
+from job.copy_step import target_table_columns
+from job.db import Database
+from job.flow_model import StatusStep
+from job.pages import fetch_by_keys, read_pages
+from job.report import StepResult
+from job.rows import PendingRow
+from job.state import Conflict, Problem, StateStore
+from job.writes import update_rows, write_isolated
+
+Baseline = tuple[str | None, str | None]
+
+
+def canonical(value: object) -> str | None:
+    """Raw values as stored in the baseline: booleans as 'true'/'false', others as text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to write for one row: a new left or right value (None: leave it), and whether it conflicted."""
+
+    new_left: Any = None
+    new_right: Any = None
+    conflict: bool = False
+
+
+def decide(
+    left: object,
+    right: object,
+    base: Baseline | None,
+    left_meaning: Callable[[Any], Any],
+    right_meaning: Callable[[Any], Any],
+    to_left: Callable[[Any], Any],
+    to_right: Callable[[Any], Any],
+) -> Decision:
+    """The pure three-way decision for one row (see the module docstring)."""
+    left_value, right_value = left_meaning(left), right_meaning(right)
+    if left_value == right_value:
+        return Decision()
+    if base is None:
+        return Decision(new_right=to_right(left_value), conflict=True)
+    left_changed = canonical(left) != base[0]
+    right_changed = canonical(right) != base[1]
+    if right_changed and not left_changed:
+        return Decision(new_left=to_left(right_value))
+    return Decision(new_right=to_right(left_value), conflict=left_changed and right_changed)
+
+
+@dataclass
+class StatusContext:
+    """What a status step needs from the run. `baselines` is transactional; None in plan mode."""
+
+    flow: str
+    left: Database
+    right: Database
+    reader: StateStore | None
+    baselines: StateStore | None
+    run_id: int | None
+    batch_size: int
+
+
+def run_status_step(ctx: StatusContext, step: StatusStep, on_problems: Any) -> StepResult:
+    """Run the step inside both databases' open transactions; the caller commits or rolls back."""
+    result = StepResult(step.name)
+    with ctx.left.cursor() as lcur, ctx.right.cursor() as rcur:
+        left_cols = target_table_columns(lcur, ctx.left, step.left_table, [step.left_key, step.left_column])
+        right_cols = target_table_columns(
+            rcur, ctx.right, step.right_table, [step.right_key, step.right_column, *step.right_update_timestamps]
+        )
+        for page in read_pages(lcur, step.left_table, step.left_key, [step.left_column], ctx.batch_size):
+            keys = [str(row[step.left_key]) for row in page]
+            rights = fetch_by_keys(
+                rcur, step.right_table, step.right_key, right_cols[step.right_key].base_type, [step.right_column], keys
+            )
+            bases = ctx.reader.baselines(step.name, keys) if ctx.reader else {}
+            left_rows, right_rows, conflicts, seen = [], [], [], {}
+            for row in page:
+                key = str(row[step.left_key])
+                if key not in rights:
+                    continue
+                left, right = row[step.left_column], rights[key][step.right_column]
+                decision = decide(
+                    left,
+                    right,
+                    bases.get(key),
+                    CONVERTERS[step.left_to_common].function,
+                    CONVERTERS[step.right_to_common].function,
+                    CONVERTERS[step.common_to_left].function,
+                    CONVERTERS[step.common_to_right].function,
+                )
+                if decision.new_left is not None:
+                    left_rows.append(PendingRow(key, row, {step.left_column: decision.new_left}))
+                if decision.new_right is not None:
+                    right_rows.append(PendingRow(key, row, {step.right_column: decision.new_right}))
+                if decision.conflict:
+                    conflicts.append(_conflict(step, key, bases.get(key), left, right, decision))
+                seen[key] = (
+                    canonical(left if decision.new_left is None else decision.new_left),
+                    canonical(right if decision.new_right is None else decision.new_right),
+                )
+                if decision == Decision():
+                    result.unchanged += 1
+            _write(lcur, step.left_table, left_cols[step.left_key], left_cols[step.left_column], left_rows, ())
+            _write(
+                rcur,
+                step.right_table,
+                right_cols[step.right_key],
+                right_cols[step.right_column],
+                right_rows,
+                step.right_update_timestamps,
+            )
+            result.updated += sum(row.ok for row in (*left_rows, *right_rows))
+            problems = [
+                Problem(ctx.flow, step.name, row.key, row.kind, row.reason or "")
+                for row in (*left_rows, *right_rows)
+                if row.kind is not None
+            ]
+            for problem in problems:
+                seen.pop(problem.row_key, None)
+            result.conflicts += len(conflicts)
+            result.conflict_sample.extend(conflicts[: max(0, 50 - len(result.conflict_sample))])
+            if ctx.baselines is not None and ctx.run_id is not None:
+                ctx.baselines.save_baselines(step.name, seen)
+                ctx.baselines.record_conflicts(ctx.run_id, conflicts)
+            result.note(problems)
+            on_problems(problems)
+    return result
+
+
+def _conflict(step: StatusStep, key: str, base: Baseline | None, left: object, right: object, d: Decision) -> Conflict:
+    return Conflict(
+        step=step.name,
+        row_key=key,
+        base_value=None if base is None else f"{base[0]} / {base[1]}",
+        left_value=str(canonical(left)),
+        right_value=str(canonical(right)),
+        resolution=f"{step.left_table} wins: {step.right_column} set to {canonical(d.new_right)}",
+    )
+
+
+def _write(cur: Any, table: str, key: Any, column: Any, rows: list[PendingRow], now_columns: tuple[str, ...]) -> None:
+    def write(batch: Any) -> None:
+        update_rows(cur, table, key, [column], [[r.key, r.values[column.name], True] for r in batch], now_columns)
+
+    for row, reason in write_isolated(cur, rows, write):
+        row.reject(reason)

@@ -1,0 +1,94 @@
+"""Multi-row writes that isolate the rows the database refuses (savepoints and bisection)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.extras
+from psycopg2 import sql
+
+from job.db import ColumnInfo, db_error_reason, savepoint
+
+T = TypeVar("T")
+# Only errors about the data itself are a row's fault; anything else (lost connection, missing
+# table, timeout) fails the step.
+ROW_ERRORS = (psycopg2.IntegrityError, psycopg2.DataError)
+
+
+def write_isolated(
+    cur: psycopg2.extensions.cursor, rows: Sequence[T], write: Callable[[Sequence[T]], None]
+) -> list[tuple[T, str]]:
+    """Write all rows in one statement; when refused, bisect to find and return only the refused rows."""
+    if not rows:
+        return []
+    try:
+        with savepoint(cur):
+            write(rows)
+    except ROW_ERRORS as exc:
+        if len(rows) == 1:
+            return [(rows[0], db_error_reason(exc))]
+        middle = len(rows) // 2
+        return write_isolated(cur, rows[:middle], write) + write_isolated(cur, rows[middle:], write)
+    return []
+
+
+def cast_type(info: ColumnInfo) -> sql.Composable:
+    """The column's base type, without length limits, so a cast never truncates silently.
+
+    The name comes from the catalog (format_type), not from input."""
+    return sql.SQL(info.base_type)
+
+
+def insert_rows(
+    cur: psycopg2.extensions.cursor,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    now_columns: Sequence[str] = (),
+) -> None:
+    """INSERT every row in one statement; `now_columns` are set to now()."""
+    statement = sql.SQL("INSERT INTO {table} ({columns}) VALUES %s").format(
+        table=sql.Identifier(table),
+        columns=sql.SQL(", ").join(sql.Identifier(name) for name in [*columns, *now_columns]),
+    )
+    template = "(" + ", ".join(["%s"] * len(columns) + ["now()"] * len(now_columns)) + ")"
+    psycopg2.extras.execute_values(cur, statement.as_string(cur), rows, template=template, page_size=len(rows))
+
+
+def update_rows(
+    cur: psycopg2.extensions.cursor,
+    table: str,
+    key: ColumnInfo,
+    columns: Sequence[ColumnInfo],
+    rows: Sequence[Sequence[object]],
+    now_columns: Sequence[str] = (),
+) -> None:
+    """UPDATE every row in one statement. Each row is (key, value1, set1, value2, set2, ...):
+    a column is written only where its `set` flag is true, so one statement serves rows that
+    changed different columns."""
+    assignments = [
+        sql.SQL("{col} = CASE WHEN v.{flag} THEN v.{col} ELSE t.{col} END").format(
+            col=sql.Identifier(info.name), flag=sql.Identifier(f"{info.name}__set")
+        )
+        for info in columns
+    ]
+    assignments += [sql.SQL("{} = now()").format(sql.Identifier(name)) for name in now_columns]
+    value_names = [key.name] + [name for info in columns for name in (info.name, f"{info.name}__set")]
+    statement = sql.SQL(
+        "UPDATE {table} AS t SET {assignments} FROM (VALUES %s) AS v ({names}) WHERE t.{key} = v.{key}"
+    ).format(
+        table=sql.Identifier(table),
+        assignments=sql.SQL(", ").join(assignments),
+        names=sql.SQL(", ").join(sql.Identifier(name) for name in value_names),
+        key=sql.Identifier(key.name),
+    )
+    casts: list[sql.Composable] = [sql.SQL("%s::{}").format(cast_type(key))]
+    for info in columns:
+        casts += [sql.SQL("%s::{}").format(cast_type(info)), sql.SQL("%s::boolean")]
+    template = sql.SQL("(") + sql.SQL(", ").join(casts) + sql.SQL(")")
+    psycopg2.extras.execute_values(
+        cur, statement.as_string(cur), rows, template=template.as_string(cur), page_size=len(rows)
+    )
