@@ -25,8 +25,10 @@ def probe_url(bind: str) -> str:
 
 def check(url: str, timeout_s: float = TIMEOUT_S) -> str | None:
     """None when the URL answers 200, else a one-line reason."""
+    # The probe targets this container's loopback: a proxy from the environment must not reroute it.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 - fixed http URL
+        with opener.open(url, timeout=timeout_s) as response:
             status = int(response.status)
     except urllib.error.HTTPError as exc:
         return f"{url} answered {exc.code}"
