@@ -54,7 +54,8 @@ LABEL org.opencontainers.image.title="hestia-sync helper API" \
       org.opencontainers.image.version="${VERSION}"
 
 RUN groupadd --system --gid 10001 hestia \
-    && useradd --system --uid 10001 --gid hestia --no-create-home --shell /usr/sbin/nologin hestia
+    && useradd --system --uid 10001 --gid hestia --home-dir /nonexistent --no-create-home \
+               --shell /usr/sbin/nologin hestia
 
 # Only the environment (dependencies and the installed project), the gunicorn config and the probe,
 # all owned by root so the service cannot alter them.

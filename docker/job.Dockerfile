@@ -49,7 +49,8 @@ LABEL org.opencontainers.image.title="hestia-sync job" \
       org.opencontainers.image.version="${VERSION}"
 
 RUN groupadd --system --gid 10001 hestia \
-    && useradd --system --uid 10001 --gid hestia --no-create-home --shell /usr/sbin/nologin hestia
+    && useradd --system --uid 10001 --gid hestia --home-dir /nonexistent --no-create-home \
+               --shell /usr/sbin/nologin hestia
 
 # Only the environment: dependencies and the installed project, owned by root so the job cannot alter it.
 COPY --from=builder /app/.venv /app/.venv

@@ -35,9 +35,12 @@ $(LOCAL_TARGETS): export HESTIA_SOURCE_URL = $(IMAGE_SOURCE)
 
 # Without a daemon every docker command fails with pages of noise: say it once, plainly.
 define require-docker
-	@command -v $(DOCKER) >/dev/null 2>&1 || { echo "$@: '$(DOCKER)' is not installed: install Docker with the compose plugin to use this target" >&2; exit 1; }
-	@$(DOCKER) info --format '{{.ServerVersion}}' >/dev/null 2>&1 || { echo "$@: no Docker daemon answers ('$(DOCKER) info' failed): start Docker, or point DOCKER_HOST at a running daemon" >&2; exit 1; }
-	@$(DOCKER) compose version >/dev/null 2>&1 || { echo "$@: 'docker compose' is missing: install the Docker Compose v2 plugin" >&2; exit 1; }
+	@command -v $(DOCKER) >/dev/null 2>&1 || { echo "$@: '$(DOCKER)' is not installed:" \
+	  "install Docker with the compose plugin to use this target" >&2; exit 1; }
+	@$(DOCKER) info --format '{{.ServerVersion}}' >/dev/null 2>&1 || { echo "$@: no Docker daemon answers" \
+	  "('$(DOCKER) info' failed): start Docker, or point DOCKER_HOST at a running daemon" >&2; exit 1; }
+	@$(DOCKER) compose version >/dev/null 2>&1 || { echo "$@: 'docker compose' is missing:" \
+	  "install the Docker Compose v2 plugin" >&2; exit 1; }
 endef
 
 define local-up
