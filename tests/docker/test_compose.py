@@ -87,7 +87,9 @@ def test_databases_are_pinned_postgres_15_with_pg_isready_and_a_named_volume(
     service = compose["services"][name]
     image = re.sub(r"^\$\{[A-Z_]+:-(.*)\}$", r"\1", service["image"])
     assert re.fullmatch(r"postgres:15\.\d+(-\w+)?", image), image
-    assert "pg_isready" in " ".join(service["healthcheck"]["test"])
+    probe = " ".join(service["healthcheck"]["test"])
+    assert "pg_isready" in probe
+    assert "--host=127.0.0.1" in probe, "a Unix-socket probe passes while the init scripts still run"
     data = [v for v in service["volumes"] if v.endswith(":/var/lib/postgresql/data")]
     assert len(data) == 1
     volume = data[0].split(":")[0]
