@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from tests.docker.support import COMPOSE_FILE, DOCKER_DIR, REPO, compose_plugin_answers, venv_tool
 
@@ -30,7 +30,8 @@ def compose() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def services(compose: dict[str, Any]) -> dict[str, Any]:
-    return compose["services"]
+    found: dict[str, Any] = compose["services"]
+    return found
 
 
 def validate(path: Path) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from tests.docker.support import DOCKERFILES, HADOLINT_CONFIG, venv_tool
 

@@ -24,6 +24,6 @@ def test_runtime_closure_leaves_out_dev_tools_and_windows_only_packages() -> Non
 
 
 def test_runtime_closure_matches_what_uv_installed_in_the_test_environment() -> None:
-    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
-    mismatched = {name: (version, installed.get(name)) for name, version in RUNTIME.items()}
-    assert {k: v for k, v in mismatched.items() if v[0] != v[1]} == {}
+    installed: dict[str, str] = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    differing = {name: (locked, installed.get(name)) for name, locked in RUNTIME.items()}
+    assert {name: pair for name, pair in differing.items() if pair[0] != pair[1]} == {}
