@@ -15,7 +15,7 @@ WATCH_INTERVAL ?= 30
 
 DOCKER_COMPOSE = $(DOCKER) compose --project-name $(LOCAL_PROJECT) --file docker/compose.yaml
 # The image labels. A remote URL may carry credentials (https://user:token@host/...): they are cut off.
-IMAGE_VERSION = $(or $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml),dev)
+IMAGE_VERSION = $(or $(shell sed -n '/^\[project\]/,/^\[/ s/^version = "\(.*\)"/\1/p' pyproject.toml),dev)
 IMAGE_REVISION = $(or $(shell git rev-parse --verify --quiet HEAD 2>/dev/null),unknown)
 IMAGE_SOURCE = $(or $(shell git remote get-url origin 2>/dev/null \
 	| sed -E 's#^git@([^:]+):#https://\1/#; s#://[^/@]*@#://#; s#\.git$$##'),unknown)

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,3 +50,9 @@ def compose_plugin_answers() -> bool:
         return False
     result = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, check=False)
     return result.returncode == 0
+
+
+def project_version() -> str:
+    """The version in pyproject.toml, which the images carry as a label and as the installed project."""
+    with (REPO / "pyproject.toml").open("rb") as file:
+        return str(tomllib.load(file)["project"]["version"])

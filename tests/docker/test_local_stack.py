@@ -22,7 +22,7 @@ import psycopg2
 import pytest
 
 from tests.docker.lockfile import runtime_packages
-from tests.docker.support import COMPOSE_FILE, REPO, compose_plugin_answers, make_env, run_make
+from tests.docker.support import COMPOSE_FILE, REPO, compose_plugin_answers, make_env, project_version, run_make
 from tests.support.postgres import docker_answers
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(1800)]
@@ -161,7 +161,7 @@ def test_images_hold_exactly_the_locked_runtime_dependencies(
         check=True,
     )
     installed = {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in json.loads(result.stdout).items()}
-    expected = {**runtime_packages(REPO / "uv.lock", "hestia-sync"), "hestia-sync": "0.1.0"}
+    expected = {**runtime_packages(REPO / "uv.lock", "hestia-sync"), "hestia-sync": project_version()}
     assert installed == expected
 
 
@@ -180,7 +180,7 @@ def test_images_run_as_non_root_and_are_labelled_with_this_commit(
     ).stdout.strip()
     assert inspected["User"] == "10001:10001"
     assert inspected["Labels"]["org.opencontainers.image.revision"] == head
-    assert inspected["Labels"]["org.opencontainers.image.version"] == "0.1.0"
+    assert inspected["Labels"]["org.opencontainers.image.version"] == project_version()
     assert inspected["Labels"]["org.opencontainers.image.source"]
 
 

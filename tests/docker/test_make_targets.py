@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docker.support import REPO, make_env, run_make
+from tests.docker.support import REPO, make_env, project_version, run_make
 
 LOCAL_TARGETS = ["run-local", "run-local-watch", "down", "images", "local-logs"]
 NO_DAEMON = "unix:///nonexistent/hestia-test/docker.sock"
@@ -97,4 +97,12 @@ def test_image_labels_of_this_repository_name_its_commit() -> None:
     ).stdout.strip()
     labels = labels_in(REPO)
     assert labels["revision"] == head
-    assert labels["version"] == "0.1.0"
+    assert labels["version"] == project_version()
+
+
+def test_image_version_label_is_the_project_version_not_another_tables(tmp_path: Path) -> None:
+    git(tmp_path, "init", "--quiet")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.other]\nversion = "9.9"\n\n[project]\nname = "x"\nversion = "1.2.3"\n\n[tool.more]\nversion = "7"\n'
+    )
+    assert labels_in(tmp_path)["version"] == "1.2.3"
