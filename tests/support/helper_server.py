@@ -83,13 +83,18 @@ def _handler(state: HelperState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (the job's timeout) is expected here, not an error to print."""
+
+
 class HelperServer:
     """Start with `with HelperServer() as helper:`; `helper.url` is its base URL."""
 
     def __init__(self) -> None:
         self.state = HelperState()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = _QuietServer(("127.0.0.1", 0), _handler(self.state))
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
