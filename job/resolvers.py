@@ -75,11 +75,13 @@ def first_free_username(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def _like_prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def username_family(username: str) -> str:
+    """A username without its trailing number: 'ana.souza3' and 'ana.souza' are one family."""
+    return username.rstrip("0123456789")
 
 
 def resolve_username(ctx: ResolveContext, column: Column, rows: list[PendingRow]) -> None:
+    """A free username per row: one query fetches every taken name in the batch's families."""
     info = ctx.target_columns.get(column.target)
     max_length = info.max_length if info and info.max_length else 50
     bases = {
@@ -87,12 +89,12 @@ def resolve_username(ctx: ResolveContext, column: Column, rows: list[PendingRow]
     }
     tables = [table for table in DB1_ACCOUNT_TABLES if column.target in ctx.columns_of(table)]
     query = sql.SQL(" UNION ").join(
-        sql.SQL("SELECT {col} FROM {table} WHERE {col} LIKE ANY(%(patterns)s)").format(
+        sql.SQL("SELECT {col} FROM {table} WHERE rtrim({col}, '0123456789') = ANY(%(families)s)").format(
             col=sql.Identifier(column.target), table=sql.Identifier(table)
         )
         for table in tables
     )
-    ctx.cur.execute(query, {"patterns": sorted({_like_prefix(base) for base in bases.values()})})
+    ctx.cur.execute(query, {"families": sorted({username_family(base) for base in bases.values()})})
     taken = {value for (value,) in ctx.cur.fetchall()}
     for row in rows:
         chosen = first_free_username(bases[row.key], taken)

@@ -26,12 +26,24 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 12
     full_env = {key: value for key, value in os.environ.items() if not key.startswith(("JOB_", "URI_", "HELPER_"))}
     full_env.update(env)
     done = subprocess.run(
-        [sys.executable, "-m", "job", *args], env=full_env, cwd=cwd, capture_output=True, text=True,
-        timeout=timeout, check=False,
+        [sys.executable, "-m", "job", *args],
+        env=full_env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     return Result(done.returncode, done.stdout, done.stderr)
 
 
 def cli_env(pair: Any, helper_url: str, token: str, **extra: str) -> dict[str, str]:
-    return {"URI_BANCO_1": pair.db1, "URI_BANCO_2": pair.db2, "HELPER_API_URL": helper_url,
-            "HELPER_API_TOKEN": token, "JOB_LOG_FORMAT": "json", "JOB_HELPER_BACKOFF_S": "0.01", **extra}
+    return {
+        "URI_BANCO_1": pair.db1,
+        "URI_BANCO_2": pair.db2,
+        "HELPER_API_URL": helper_url,
+        "HELPER_API_TOKEN": token,
+        "JOB_LOG_FORMAT": "json",
+        "JOB_HELPER_BACKOFF_S": "0.01",
+        **extra,
+    }

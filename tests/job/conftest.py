@@ -58,15 +58,17 @@ def sample_templates(pg_server: PgServer) -> tuple[str, str]:
 @pytest.fixture
 def pair(pg_server: PgServer, schema_templates: tuple[str, str]) -> Pair:
     """Empty DB1 and DB2 with the users' schemas."""
-    return Pair(pg_server.create_database("db1", schema_templates[0]),
-                pg_server.create_database("db2", schema_templates[1]))
+    return Pair(
+        pg_server.create_database("db1", schema_templates[0]), pg_server.create_database("db2", schema_templates[1])
+    )
 
 
 @pytest.fixture
 def sample_pair(pg_server: PgServer, sample_templates: tuple[str, str]) -> Pair:
     """DB1 and DB2 loaded with the sample data set that `make demo` uses."""
-    return Pair(pg_server.create_database("db1", sample_templates[0]),
-                pg_server.create_database("db2", sample_templates[1]))
+    return Pair(
+        pg_server.create_database("db1", sample_templates[0]), pg_server.create_database("db2", sample_templates[1])
+    )
 
 
 @pytest.fixture

@@ -34,8 +34,16 @@ def problems(report):
 
 def test_a_new_db2_student_is_created_in_db1_with_every_column_converted(pair, helper, make_settings):
     insert(pair, "db2", "plano", [db2_plan()])
-    student = db2_student(7, nome="Bruno Lima", email=" Bruno.Lima@Example.com", prefixo="55",
-                          telefone="+55 (21) 99123-4567", plano_id=PLAN_ID, bio="Calouro", universidade="UFRJ")
+    student = db2_student(
+        7,
+        nome="Bruno Lima",
+        email=" Bruno.Lima@Example.com",
+        prefixo="55",
+        telefone="+55 (21) 99123-4567",
+        plano_id=PLAN_ID,
+        bio="Calouro",
+        universidade="UFRJ",
+    )
     insert(pair, "db2", "universitario", [student])
     helper.state.known["bruno.lima@example.com"] = (HASH, "https://img.example.com/bruno.jpg")
 
@@ -43,11 +51,22 @@ def test_a_new_db2_student_is_created_in_db1_with_every_column_converted(pair, h
 
     row = one(pair, "db1", "SELECT * FROM universitario")
     assert row == {
-        "uid": student["id"], "cdne": "DNE-00007", "cnome": "Bruno Lima", "cusername": "bruno.lima",
-        "cemail": "bruno.lima@example.com", "csenha": HASH, "ddtnascimento": date(2004, 1, 2),
-        "cgenero": "feminino", "cmunicipio": "São Paulo", "cprefixo": "+55", "ctel": "21 99123-4567",
-        "cplano": "1", "cfotoperfil": "https://img.example.com/bruno.jpg", "cdescricao": "Calouro",
-        "uid_anuncio": None, "cnmfaculdade": "UFRJ",
+        "uid": student["id"],
+        "cdne": "DNE-00007",
+        "cnome": "Bruno Lima",
+        "cusername": "bruno.lima",
+        "cemail": "bruno.lima@example.com",
+        "csenha": HASH,
+        "ddtnascimento": date(2004, 1, 2),
+        "cgenero": "feminino",
+        "cmunicipio": "São Paulo",
+        "cprefixo": "+55",
+        "ctel": "21 99123-4567",
+        "cplano": "1",
+        "cfotoperfil": "https://img.example.com/bruno.jpg",
+        "cdescricao": "Calouro",
+        "uid_anuncio": None,
+        "cnmfaculdade": "UFRJ",
     }
     assert report.total("inserted") == 1 and report.exit_code == 0
 
@@ -105,7 +124,8 @@ def test_a_bad_row_is_rejected_with_its_reason_and_the_good_rows_are_still_writt
 
     assert reason in problems(report)[(broken["id"], "rejected")]
     assert sorted(k for (k,) in pair.rows("db1", "SELECT uid::text FROM universitario")) == sorted(
-        s["id"] for s in good)
+        s["id"] for s in good
+    )
     assert report.exit_code == 3
 
 
@@ -117,7 +137,8 @@ def test_a_value_longer_than_the_target_column_is_rejected_before_writing(pair, 
     report = run(make_settings(pair), "students")
 
     assert problems(report)[(long["id"], "rejected")] == (
-        "cgenero: 8 characters, universitario.cgenero allows at most 5")
+        "cgenero: 8 characters, universitario.cgenero allows at most 5"
+    )
     assert report.total("inserted") == 1
 
 
@@ -191,9 +212,16 @@ def test_a_refused_helper_token_fails_the_flow_and_names_the_setting(pair, helpe
 def test_the_helper_is_asked_only_about_rows_about_to_be_inserted(pair, helper, make_settings):
     existing = db1_student(1)
     insert(pair, "db1", "universitario", [existing])
-    insert(pair, "db2", "universitario", [
-        db2_student(1, id=existing["uid"]), db2_student(2, telefone="1"), db2_student(3),
-    ])
+    insert(
+        pair,
+        "db2",
+        "universitario",
+        [
+            db2_student(1, id=existing["uid"]),
+            db2_student(2, telefone="1"),
+            db2_student(3),
+        ],
+    )
 
     run(make_settings(pair), "students")
 
@@ -206,20 +234,35 @@ def test_db1_profile_edits_are_copied_to_db2_and_formatting_alone_is_not_a_chang
     insert(pair, "db1", "plano", [db1_plan()])
     edited, same = db1_student(1, cnome="Ana B. Souza", cdescricao="Nova bio", cnmfaculdade="Unicamp"), db1_student(2)
     insert(pair, "db1", "universitario", [edited, same])
-    insert(pair, "db2", "universitario", [
-        db2_student(1, id=edited["uid"], nome="Ana Souza", plano_id=PLAN_ID),
-        db2_student(2, id=same["uid"], telefone="(11) 90002-0002", prefixo="55", email=" ALUNO2@example.com"),
-    ])
+    insert(
+        pair,
+        "db2",
+        "universitario",
+        [
+            db2_student(1, id=edited["uid"], nome="Ana Souza", plano_id=PLAN_ID),
+            db2_student(2, id=same["uid"], telefone="(11) 90002-0002", prefixo="55", email=" ALUNO2@example.com"),
+        ],
+    )
     pair.execute("db2", "UPDATE universitario SET updated_at = '2025-01-01'")
 
     report = run(make_settings(pair), "students")
 
-    row = one(pair, "db2", "SELECT nome, bio, universidade, plano_id, updated_at > '2025-01-02' AS moved "
-                           "FROM universitario WHERE id = %s", (edited["uid"],))
-    assert row == {"nome": "Ana B. Souza", "bio": "Nova bio", "universidade": "Unicamp", "plano_id": None,
-                   "moved": True}
-    untouched = one(pair, "db2", "SELECT updated_at > '2025-01-02' AS moved FROM universitario WHERE id = %s",
-                    (same["uid"],))
+    row = one(
+        pair,
+        "db2",
+        "SELECT nome, bio, universidade, plano_id, updated_at > '2025-01-02' AS moved FROM universitario WHERE id = %s",
+        (edited["uid"],),
+    )
+    assert row == {
+        "nome": "Ana B. Souza",
+        "bio": "Nova bio",
+        "universidade": "Unicamp",
+        "plano_id": None,
+        "moved": True,
+    }
+    untouched = one(
+        pair, "db2", "SELECT updated_at > '2025-01-02' AS moved FROM universitario WHERE id = %s", (same["uid"],)
+    )
     assert not untouched["moved"]
     assert report.total("updated") == 1
 
@@ -248,10 +291,24 @@ def test_db1_only_accounts_are_left_alone(pair, helper, make_settings):
 def test_an_edit_that_would_duplicate_an_email_in_db2_is_rejected_and_the_rest_copied(pair, helper, make_settings):
     first, second = db1_student(1, cemail="dup@example.com", cnome="Novo Nome"), db1_student(2, cnome="Outro")
     insert(pair, "db1", "universitario", [first, second])
-    insert(pair, "db2", "universitario", [db2_student(1, id=first["uid"]), db2_student(2, id=second["uid"]),
-                                          db2_student(3, email="dup@example.com")])
+    insert(
+        pair,
+        "db2",
+        "universitario",
+        [db2_student(1, id=first["uid"]), db2_student(2, id=second["uid"]), db2_student(3, email="dup@example.com")],
+    )
 
     report = run(make_settings(pair), "students")
 
     assert "universitario_email_key" in problems(report)[(first["uid"], "rejected")]
     assert one(pair, "db2", "SELECT nome FROM universitario WHERE id = %s", (second["uid"],))["nome"] == "Outro"
+
+
+def test_a_name_that_ends_in_digits_never_reuses_a_taken_username(pair, helper, make_settings):
+    insert(pair, "db1", "universitario", [db1_student(1, cusername="maria2")])
+    insert(pair, "db2", "universitario", [db2_student(2, nome="Maria2")])
+
+    report = run(make_settings(pair), "students")
+
+    assert report.exit_code == 0
+    assert sorted(u for (u,) in pair.rows("db1", "SELECT cusername FROM universitario")) == ["maria2", "maria22"]

@@ -127,15 +127,17 @@ def test_secrets_reach_no_log_report_or_state_record(pg_server: PgServer, sample
     password_hash = "$2b$12$SECRETHASHxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
     helper.state.known["bruno.lima@example.com"] = (password_hash, None)
     db_password = "pg-very-secret-password"
-    with_password = {side: getattr(sample_pair, side).replace("postgres@", f"postgres:{db_password}@")
-                     for side in ("db1", "db2")}
+    with_password = {
+        side: getattr(sample_pair, side).replace("postgres@", f"postgres:{db_password}@") for side in ("db1", "db2")
+    }
     env = cli_env(sample_pair, helper.url, TOKEN, URI_BANCO_1=with_password["db1"], URI_BANCO_2=with_password["db2"])
 
     outputs = [run_cli([command], env, tmp_path) for command in ("run", "plan", "status", "check")]
     env["JOB_LOG_FORMAT"] = "text"
     outputs.append(run_cli(["run"], env, tmp_path))
-    state = sample_pair.rows("db2", "SELECT r::text FROM hestia_sync.runs r UNION ALL "
-                                    "SELECT j::text FROM hestia_sync.rejections j")
+    state = sample_pair.rows(
+        "db2", "SELECT r::text FROM hestia_sync.runs r UNION ALL SELECT j::text FROM hestia_sync.rejections j"
+    )
 
     everything = "\n".join([o.stdout + o.stderr for o in outputs] + [row[0] for row in state])
     assert sample_pair.rows("db1", "SELECT count(*) FROM universitario WHERE csenha = %s", (password_hash,)) == [(1,)]
@@ -199,8 +201,13 @@ def test_a_run_killed_at_any_point_is_completed_by_the_next_one_without_duplicat
     env = cli_env(pair, helper.url, TOKEN, JOB_BATCH_SIZE="25", JOB_HELPER_BATCH_SIZE="25")
 
     for delay in (0.4, 0.8, 1.2):
-        process = subprocess.Popen([sys.executable, "-m", "job", "run"], env={**os.environ, **env},
-                                   cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "job", "run"],
+            env={**os.environ, **env},
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         process.kill()
         process.wait(timeout=30)
@@ -215,12 +222,19 @@ def test_a_run_killed_at_any_point_is_completed_by_the_next_one_without_duplicat
 
 def test_payments_reference_only_accounts_that_exist(sample_pair, env, tmp_path):
     run_cli(["run"], env, tmp_path)
-    insert(sample_pair, "db2", "pagamento_plano",
-           [db2_payment("diego@example.com", plano_id="11111111-1111-4111-8111-000000000001")])
+    insert(
+        sample_pair,
+        "db2",
+        "pagamento_plano",
+        [db2_payment("diego@example.com", plano_id="11111111-1111-4111-8111-000000000001")],
+    )
 
     result = run_cli(["run", "--flow", "payments"], env, tmp_path)
 
     assert result.code == 3
-    assert sample_pair.rows("db1", "SELECT count(*) FROM pagamento p LEFT JOIN universitario u "
-                                   "ON u.uid = p.uid_universitario LEFT JOIN anunciante a ON a.uid = p.uid_anunciante "
-                                   "WHERE u.uid IS NULL AND a.uid IS NULL") == [(0,)]
+    assert sample_pair.rows(
+        "db1",
+        "SELECT count(*) FROM pagamento p LEFT JOIN universitario u "
+        "ON u.uid = p.uid_universitario LEFT JOIN anunciante a ON a.uid = p.uid_anunciante "
+        "WHERE u.uid IS NULL AND a.uid IS NULL",
+    ) == [(0,)]

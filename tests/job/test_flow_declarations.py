@@ -9,8 +9,17 @@ from job.resolvers import first_free_username, username_base
 
 
 def _step(**overrides):
-    values = dict(name="t", mode="upsert", source=Side.DB1, source_table="a", source_key="id",
-                  target=Side.DB2, target_table="b", target_key="id", columns=(Column(source="x", target="y"),))
+    values = dict(
+        name="t",
+        mode="upsert",
+        source=Side.DB1,
+        source_table="a",
+        source_key="id",
+        target=Side.DB2,
+        target_table="b",
+        target_key="id",
+        columns=(Column(source="x", target="y"),),
+    )
     values.update(overrides)
     return CopyStep(**values)
 

@@ -44,7 +44,9 @@ def accounts(pair):
 
 
 def test_a_new_payment_is_created_in_db1_for_the_payer_found_by_email(pair, make_settings, accounts):
-    by_student = db2_payment(" ALUNO1@example.com", pago=True, created_at=datetime(2026, 1, 31, 15, tzinfo=timezone.utc))
+    by_student = db2_payment(
+        " ALUNO1@example.com", pago=True, created_at=datetime(2026, 1, 31, 15, tzinfo=timezone.utc)
+    )
     by_advertiser = db2_payment("anunciante1@example.com", pago=False)
     insert(pair, "db2", "pagamento_plano", [by_student, by_advertiser])
 
@@ -52,12 +54,21 @@ def test_a_new_payment_is_created_in_db1_for_the_payer_found_by_email(pair, make
 
     row = one(pair, "db1", "SELECT * FROM pagamento WHERE uid = %s", (by_student["id"],))
     assert row == {
-        "uid": by_student["id"], "cativo": "1", "ddtfim": date(2026, 2, 28), "npctdesconto": Decimal("0.0"),
-        "ntotal": Decimal("29.90"), "uid_anunciante": None, "uid_plano": PLAN_ID,
+        "uid": by_student["id"],
+        "cativo": "1",
+        "ddtfim": date(2026, 2, 28),
+        "npctdesconto": Decimal("0.0"),
+        "ntotal": Decimal("29.90"),
+        "uid_anunciante": None,
+        "uid_plano": PLAN_ID,
         "uid_universitario": accounts["student"],
     }
-    other = one(pair, "db1", "SELECT cativo, uid_anunciante::text, uid_universitario FROM pagamento WHERE uid = %s",
-                (by_advertiser["id"],))
+    other = one(
+        pair,
+        "db1",
+        "SELECT cativo, uid_anunciante::text, uid_universitario FROM pagamento WHERE uid = %s",
+        (by_advertiser["id"],),
+    )
     assert other == {"cativo": "0", "uid_anunciante": accounts["advertiser"], "uid_universitario": None}
     assert report.total("inserted") == 2 and report.exit_code == 0
 
@@ -104,19 +115,21 @@ def _linked_payment(pair, accounts, db1_status, db2_paid):
 
 
 def _status(pair, key):
-    return (one(pair, "db1", "SELECT cativo FROM pagamento WHERE uid = %s", (key,))["cativo"],
-            one(pair, "db2", "SELECT pago FROM pagamento_plano WHERE id = %s", (key,))["pago"])
+    return (
+        one(pair, "db1", "SELECT cativo FROM pagamento WHERE uid = %s", (key,))["cativo"],
+        one(pair, "db2", "SELECT pago FROM pagamento_plano WHERE id = %s", (key,))["pago"],
+    )
 
 
 @pytest.mark.parametrize(
     ("start", "db1_now", "db2_now", "expected", "conflict"),
     [
-        (("-1", False), "1", False, ("1", True), False),    # DB1 changed → DB2 follows
-        (("1", True), "0", True, ("0", False), False),      # DB1 cancelled → DB2 follows
-        (("-1", False), "-1", True, ("1", True), False),    # only DB2 changed → DB1 follows
-        (("1", True), "1", False, ("0", False), False),     # only DB2 changed → DB1 follows
-        (("-1", False), "0", True, ("0", False), True),     # both changed, disagree → DB1 wins
-        (("-1", False), "0", False, ("0", False), False),   # same meaning ('-1' and '0' are unpaid) → nothing
+        (("-1", False), "1", False, ("1", True), False),  # DB1 changed → DB2 follows
+        (("1", True), "0", True, ("0", False), False),  # DB1 cancelled → DB2 follows
+        (("-1", False), "-1", True, ("1", True), False),  # only DB2 changed → DB1 follows
+        (("1", True), "1", False, ("0", False), False),  # only DB2 changed → DB1 follows
+        (("-1", False), "0", True, ("0", False), True),  # both changed, disagree → DB1 wins
+        (("-1", False), "0", False, ("0", False), False),  # same meaning ('-1' and '0' are unpaid) → nothing
     ],
 )
 def test_payment_status_follows_the_side_that_changed_since_the_last_sync(

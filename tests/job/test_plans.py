@@ -16,10 +16,18 @@ def test_missing_plans_are_inserted_with_mapped_columns_and_both_timestamps(pair
 
     report = run(make_settings(pair), "plans")
 
-    row = one(pair, "db2", "SELECT *, created_at = updated_at AS same_ts, updated_at > now() - interval '1 minute' "
-                           "AS recent FROM plano")
+    row = one(
+        pair,
+        "db2",
+        "SELECT *, created_at = updated_at AS same_ts, updated_at > now() - interval '1 minute' AS recent FROM plano",
+    )
     assert (row["id"], row["nome"], row["tipo_conta"], row["descricao"], row["valor"]) == (
-        PLAN_ID, "Básico", "universitario", "Tudo incluso", Decimal("39.90"))
+        PLAN_ID,
+        "Básico",
+        "universitario",
+        "Tudo incluso",
+        Decimal("39.90"),
+    )
     assert row["same_ts"] and row["recent"]
     assert report.total("inserted") == 1 and report.exit_code == 0
 
@@ -32,8 +40,9 @@ def test_a_changed_plan_is_updated_and_only_then_is_updated_at_moved(pair, make_
 
     report = run(make_settings(pair), "plans")
 
-    changed = one(pair, "db2", "SELECT valor, updated_at > '2025-01-02' AS moved, created_at FROM plano WHERE id = %s",
-                  (PLAN_ID,))
+    changed = one(
+        pair, "db2", "SELECT valor, updated_at > '2025-01-02' AS moved, created_at FROM plano WHERE id = %s", (PLAN_ID,)
+    )
     untouched = one(pair, "db2", "SELECT updated_at > '2025-01-02' AS moved FROM plano WHERE id = %s", (other,))
     assert changed["valor"] == Decimal("24.90") and changed["moved"]
     assert changed["created_at"].year == 2025
@@ -56,10 +65,15 @@ def test_a_second_run_without_source_changes_writes_nothing(pair, make_settings)
 def test_benefits_map_the_active_flag_to_a_boolean(pair, make_settings):
     on, off = new_id(), new_id()
     insert(pair, "db1", "plano", [db1_plan()])
-    insert(pair, "db1", "plano_vantagem", [
-        {"uid": on, "cvantagem": "Mensagens ilimitadas", "cativo": "1", "uid_plano": PLAN_ID},
-        {"uid": off, "cvantagem": "Selo", "cativo": "0", "uid_plano": PLAN_ID},
-    ])
+    insert(
+        pair,
+        "db1",
+        "plano_vantagem",
+        [
+            {"uid": on, "cvantagem": "Mensagens ilimitadas", "cativo": "1", "uid_plano": PLAN_ID},
+            {"uid": off, "cvantagem": "Selo", "cativo": "0", "uid_plano": PLAN_ID},
+        ],
+    )
 
     run(make_settings(pair), "plans", "plan_benefits")
 
