@@ -86,8 +86,8 @@ def _sync_batch(
             inserts.append(row)
         elif current is not None and step.mode != "insert_missing" and _build_update(step, row, current, columns):
             updates.append(row)
-        elif current is not None:
-            result.unchanged += 1
+        elif current is not None and step.mode != "insert_missing":
+            result.unchanged += 1  # rows an insert-only step finds present are out of its scope, not "unchanged"
     _resolve(step, resolve_ctx, inserts, columns)
     result.inserted += _write_inserts(tcur, step, [row for row in inserts if row.ok])
     result.updated += _write_updates(tcur, step, columns, [row for row in updates if row.ok])
