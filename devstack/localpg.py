@@ -68,16 +68,37 @@ class LocalCluster:
 
     def start(self) -> LocalCluster:
         self._run_as_owner(
-            [str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "-A", "trust",
-             "-E", "UTF8", "--no-sync"]
+            [
+                str(self.bin_dir / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
         )
         options = (
             f"-p {self.port} -k {self.base_dir} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         self._run_as_owner(
-            [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.base_dir / "server.log"),
-             "-o", options, "-w", "-t", str(int(READY_TIMEOUT_S)), "start"]
+            [
+                str(self.bin_dir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.base_dir / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                str(int(READY_TIMEOUT_S)),
+                "start",
+            ]
         )
         self._wait_ready()
         return self

@@ -19,6 +19,12 @@ def pg_server() -> Iterator[PgServer]:
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings come from the environment: no test sees what the developer's shell exported."""
-    for name in ("URI_BANCO_1", "URI_BANCO_2", "HELPER_API_URL", "HELPER_API_TOKEN", "HELPER_API_TOKENS",
-                 "HELPER_DATABASE_URL"):
+    for name in (
+        "URI_BANCO_1",
+        "URI_BANCO_2",
+        "HELPER_API_URL",
+        "HELPER_API_TOKEN",
+        "HELPER_API_TOKENS",
+        "HELPER_DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)

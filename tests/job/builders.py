@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -121,7 +121,7 @@ def db2_payment(email: str, **values: Any) -> dict[str, Any]:
         "email": email,
         "plano_id": PLAN_ID,
         "pago": False,
-        "created_at": datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc),
+        "created_at": datetime(2026, 1, 31, 12, 0, tzinfo=UTC),
         **values,
     }
 

@@ -68,7 +68,8 @@ def test_a_new_db2_student_is_created_in_db1_with_every_column_converted(pair, h
         "uid_anuncio": None,
         "cnmfaculdade": "UFRJ",
     }
-    assert report.total("inserted") == 1 and report.exit_code == 0
+    assert report.total("inserted") == 1
+    assert report.exit_code == 0
 
 
 def test_a_new_advertiser_is_created_without_student_only_columns(pair, helper, make_settings):
@@ -78,8 +79,11 @@ def test_a_new_advertiser_is_created_without_student_only_columns(pair, helper, 
     run(make_settings(pair), "advertisers")
 
     row = one(pair, "db1", "SELECT cusername, cprefixo, cplano, csenha, cfotoperfil FROM anunciante")
-    assert row["cusername"] == "elisa.prado" and row["cprefixo"] == "+55" and row["cplano"] == "0"
-    assert row["csenha"] == UNUSABLE_PASSWORD and row["cfotoperfil"].startswith("https://avatars.example.com/")
+    assert row["cusername"] == "elisa.prado"
+    assert row["cprefixo"] == "+55"
+    assert row["cplano"] == "0"
+    assert row["csenha"] == UNUSABLE_PASSWORD
+    assert row["cfotoperfil"].startswith("https://avatars.example.com/")
 
 
 def test_usernames_are_unique_in_db1_across_both_account_tables(pair, helper, make_settings):
@@ -99,7 +103,9 @@ def test_an_email_the_helper_does_not_know_gets_a_password_that_can_never_match(
     run(make_settings(pair), "students")
 
     (password,) = pair.rows("db1", "SELECT csenha FROM universitario")[0]
-    assert password == UNUSABLE_PASSWORD and password and not password.startswith("$2")
+    assert password == UNUSABLE_PASSWORD
+    assert password
+    assert not password.startswith("$2")
 
 
 @pytest.mark.parametrize(
@@ -151,7 +157,8 @@ def test_an_email_already_used_in_db1_by_another_id_is_rejected_with_the_databas
     report = run(make_settings(pair), "students")
 
     reason = problems(report)[(clash["id"], "rejected")]
-    assert "duplicate key value violates unique constraint" in reason and "universitario_cemail_key" in reason
+    assert "duplicate key value violates unique constraint" in reason
+    assert "universitario_cemail_key" in reason
     assert "taken@example.com" not in reason
     assert one(pair, "db1", "SELECT count(*) AS n FROM universitario WHERE uid = %s", (fine["id"],))["n"] == 1
 
@@ -165,7 +172,8 @@ def test_a_rejected_row_is_tried_again_and_goes_through_once_fixed(pair, helper,
     pair.execute("db2", "UPDATE universitario SET telefone = '11 91234-5678'")
     report = run(settings, "students")
 
-    assert report.exit_code == 0 and report.total("inserted") == 1
+    assert report.exit_code == 0
+    assert report.total("inserted") == 1
     open_rejections = pair.rows("db2", "SELECT count(*) FROM hestia_sync.rejections WHERE resolved_at IS NULL")
     assert open_rejections == [(0,)]
 
@@ -184,7 +192,8 @@ def test_a_helper_that_keeps_failing_defers_new_accounts_and_writes_no_made_up_p
     report = run(make_settings(pair, JOB_HELPER_TIMEOUT_S=0.5), "students")
 
     assert pair.rows("db1", "SELECT count(*) FROM universitario") == [(0,)]
-    assert report.total("deferred") == 2 and report.exit_code == 3
+    assert report.total("deferred") == 2
+    assert report.exit_code == 3
     assert all("helper API unavailable" in reason for reason in problems(report).values())
     assert helper.state.requests == 3  # one try and JOB_HELPER_RETRIES=2 retries
 
@@ -195,7 +204,8 @@ def test_a_helper_that_recovers_within_the_retries_lets_the_rows_through(pair, h
 
     report = run(make_settings(pair), "students")
 
-    assert report.total("inserted") == 1 and report.exit_code == 0
+    assert report.total("inserted") == 1
+    assert report.exit_code == 0
 
 
 def test_a_refused_helper_token_fails_the_flow_and_names_the_setting(pair, helper, make_settings):

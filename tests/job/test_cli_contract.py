@@ -61,8 +61,10 @@ def test_the_logs_are_one_json_object_per_line_with_a_summary_per_flow_and_per_r
     assert list(flows) == ["plans", "plan_benefits", "students", "advertisers", "payments"]
     assert {"inserted", "updated", "unchanged", "rejected", "deferred", "duration_s"} <= set(flows["students"])
     (finished,) = result.events("run_finished")
-    assert finished["exit_code"] == 3 and finished["status"] == "partial"
-    assert finished["rejected"] == 2 and finished["inserted"] == 13
+    assert finished["exit_code"] == 3
+    assert finished["status"] == "partial"
+    assert finished["rejected"] == 2
+    assert finished["inserted"] == 13
 
 
 def test_a_run_while_another_holds_the_lock_ends_at_once_with_exit_4(sample_pair, env, tmp_path):

@@ -1,6 +1,6 @@
 """Flow 5: new DB2 payments are created in DB1; the paid status is kept equal both ways."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -44,9 +44,7 @@ def accounts(pair):
 
 
 def test_a_new_payment_is_created_in_db1_for_the_payer_found_by_email(pair, make_settings, accounts):
-    by_student = db2_payment(
-        " ALUNO1@example.com", pago=True, created_at=datetime(2026, 1, 31, 15, tzinfo=timezone.utc)
-    )
+    by_student = db2_payment(" ALUNO1@example.com", pago=True, created_at=datetime(2026, 1, 31, 15, tzinfo=UTC))
     by_advertiser = db2_payment("anunciante1@example.com", pago=False)
     insert(pair, "db2", "pagamento_plano", [by_student, by_advertiser])
 
@@ -70,11 +68,12 @@ def test_a_new_payment_is_created_in_db1_for_the_payer_found_by_email(pair, make
         (by_advertiser["id"],),
     )
     assert other == {"cativo": "0", "uid_anunciante": accounts["advertiser"], "uid_universitario": None}
-    assert report.total("inserted") == 2 and report.exit_code == 0
+    assert report.total("inserted") == 2
+    assert report.exit_code == 0
 
 
 def test_the_end_date_uses_the_day_in_brazil_not_in_utc(pair, make_settings, accounts):
-    late_evening = db2_payment("aluno1@example.com", created_at=datetime(2026, 2, 1, 1, 30, tzinfo=timezone.utc))
+    late_evening = db2_payment("aluno1@example.com", created_at=datetime(2026, 2, 1, 1, 30, tzinfo=UTC))
     insert(pair, "db2", "pagamento_plano", [late_evening])
 
     run(make_settings(pair))
@@ -93,8 +92,10 @@ def test_a_payment_whose_payer_is_not_in_db1_yet_is_deferred_then_created(pair, 
     execute(settings, "run", select_flows(["students"]))
     second = run(settings)
 
-    assert first.total("deferred") == 1 and "not in the target yet" in problems(first)[(payment["id"], "deferred")]
-    assert second.total("inserted") == 1 and second.exit_code == 0
+    assert first.total("deferred") == 1
+    assert "not in the target yet" in problems(first)[(payment["id"], "deferred")]
+    assert second.total("inserted") == 1
+    assert second.exit_code == 0
 
 
 def test_a_payment_with_no_account_behind_its_email_is_rejected(pair, make_settings, accounts):
@@ -148,7 +149,8 @@ def test_payment_status_follows_the_side_that_changed_since_the_last_sync(
     recorded = pair.rows("db2", "SELECT left_value, right_value, resolution FROM hestia_sync.conflicts")
     assert len(recorded) == int(conflict)
     if conflict:
-        assert recorded[0][:2] == (db1_now, "true") and "pagamento wins" in recorded[0][2]
+        assert recorded[0][:2] == (db1_now, "true")
+        assert "pagamento wins" in recorded[0][2]
     assert run(settings).total("updated") == 0
 
 

@@ -28,8 +28,10 @@ def test_missing_plans_are_inserted_with_mapped_columns_and_both_timestamps(pair
         "Tudo incluso",
         Decimal("39.90"),
     )
-    assert row["same_ts"] and row["recent"]
-    assert report.total("inserted") == 1 and report.exit_code == 0
+    assert row["same_ts"]
+    assert row["recent"]
+    assert report.total("inserted") == 1
+    assert report.exit_code == 0
 
 
 def test_a_changed_plan_is_updated_and_only_then_is_updated_at_moved(pair, make_settings):
@@ -44,7 +46,8 @@ def test_a_changed_plan_is_updated_and_only_then_is_updated_at_moved(pair, make_
         pair, "db2", "SELECT valor, updated_at > '2025-01-02' AS moved, created_at FROM plano WHERE id = %s", (PLAN_ID,)
     )
     untouched = one(pair, "db2", "SELECT updated_at > '2025-01-02' AS moved FROM plano WHERE id = %s", (other,))
-    assert changed["valor"] == Decimal("24.90") and changed["moved"]
+    assert changed["valor"] == Decimal("24.90")
+    assert changed["moved"]
     assert changed["created_at"].year == 2025
     assert not untouched["moved"]
     assert (report.total("updated"), report.total("unchanged")) == (1, 1)
@@ -90,7 +93,9 @@ def test_a_benefit_whose_plan_is_not_in_db2_yet_is_deferred_not_lost(pair, make_
     first = run(settings, "plan_benefits")
     second = run(settings, "plans", "plan_benefits")
 
-    assert first.total("deferred") == 1 and first.exit_code == 3
+    assert first.total("deferred") == 1
+    assert first.exit_code == 3
     assert "plano_id: plano" in first.flows[0].steps[0].sample[0].reason
-    assert second.total("inserted") == 2 and second.exit_code == 0
+    assert second.total("inserted") == 2
+    assert second.exit_code == 0
     assert pair.rows("db2", "SELECT id::text FROM plano_vantagens") == [(benefit,)]

@@ -36,7 +36,7 @@ class HelperState:
 
 def _handler(state: HelperState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
         def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
@@ -72,12 +72,16 @@ def _handler(state: HelperState) -> type[BaseHTTPRequestHandler]:
                 with state.lock:
                     state.emails_asked.append(normalised)
                 known = state.known.get(normalised)
-                results.append({
-                    "email": normalised,
-                    "known": known is not None,
-                    "password": known[0] if known else None,
-                    "photo_url": (known[1] if known and known[1] else f"https://avatars.example.com/{len(normalised)}"),
-                })
+                results.append(
+                    {
+                        "email": normalised,
+                        "known": known is not None,
+                        "password": known[0] if known else None,
+                        "photo_url": (
+                            known[1] if known and known[1] else f"https://avatars.example.com/{len(normalised)}"
+                        ),
+                    }
+                )
             self._send(200, {"results": results})
 
     return Handler

@@ -41,9 +41,7 @@ class PgServer:
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
         statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
-            statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(template)
-            )
+            statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
         self._admin(statement)
         return self.dsn_for(name)
 
@@ -73,7 +71,7 @@ class PgServer:
 def docker_answers() -> bool:
     """True when a Docker daemon answers a ping (testcontainers can then start containers)."""
     try:
-        import docker  # type: ignore[import-untyped]  # noqa: PLC0415
+        import docker  # type: ignore[import-untyped]
 
         client = docker.from_env(timeout=3)
         try:
@@ -92,7 +90,7 @@ def provide_server() -> Iterator[PgServer]:
         yield PgServer(admin_dsn=url, origin="TEST_DATABASE_URL")
         return
     if docker_answers():
-        from testcontainers.community.postgres import PostgresContainer  # noqa: PLC0415
+        from testcontainers.community.postgres import PostgresContainer
 
         with PostgresContainer(POSTGRES_IMAGE, driver=None) as container:
             yield PgServer(admin_dsn=container.get_connection_url(), origin="testcontainers")
