@@ -240,3 +240,14 @@ def test_payments_reference_only_accounts_that_exist(sample_pair, env, tmp_path)
         "ON u.uid = p.uid_universitario LEFT JOIN anunciante a ON a.uid = p.uid_anunciante "
         "WHERE u.uid IS NULL AND a.uid IS NULL",
     ) == [(0,)]
+
+
+def test_tls_settings_in_the_uri_reach_the_driver(sample_pair, env, tmp_path):
+    env["URI_BANCO_1"] = sample_pair.db1 + "?sslmode=require&connect_timeout=5"
+
+    result = run_cli(["check"], env, tmp_path)
+
+    assert result.code == 1
+    assert "server does not support SSL, but SSL was required" in result.stdout
+    env["URI_BANCO_1"] = sample_pair.db1 + "?sslmode=prefer"
+    assert run_cli(["check"], env, tmp_path).code == 0
