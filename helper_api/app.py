@@ -1,0 +1,42 @@
+"""The Flask app factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+from loguru import logger
+
+from helper_api import db, handlers, health, lookups, openapi, requestlog
+from helper_api.auth import Guard
+from helper_api.extensions import attach
+from helper_api.limits import MAX_BODY_BYTES
+from helper_api.logs import configure_logging
+from helper_api.migrations import migrate
+from helper_api.ratelimit import TokenBuckets
+from helper_api.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the helper API.
+
+    Without ``settings`` they are read from the environment and `.env` (ConfigurationError names any
+    missing one). With ``auto_migrate`` the schema is brought up to date first (StoreUnavailable when
+    the database cannot be reached). No database connection is kept open: each worker process opens
+    its own pool on first use.
+    """
+    settings = settings if settings is not None else load_settings(Settings)
+    configure_logging(settings.log_level)
+    if settings.auto_migrate:
+        applied = migrate(settings)
+        if applied:
+            logger.bind(event="migrated", schema=settings.db_schema, versions=[m.version for m in applied]).info(
+                f"schema {settings.db_schema} migrated"
+            )
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    attach(app, settings, Guard(settings.tokens(), TokenBuckets(settings.rate_limit_per_minute)))
+    db.init_app(app, settings, size=settings.threads)
+    requestlog.init_app(app)
+    handlers.init_app(app)
+    for blueprint in (health.bp, lookups.bp, openapi.bp):
+        app.register_blueprint(blueprint)
+    return app

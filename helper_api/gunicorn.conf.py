@@ -1,0 +1,54 @@
+# ruff: noqa: N999  (gunicorn looks for this file name; it is never imported as a module)
+"""gunicorn settings for the helper: ``gunicorn -c helper_api/gunicorn.conf.py helper_api.wsgi:app``.
+
+Everything tunable comes from the same HELPER_* settings as the app (environment or .env). The
+container runs it as a non-root user (docker/helper.Dockerfile); gunicorn itself is not asked to.
+"""
+
+import os
+import sys
+
+from helper_api.errors import ConfigurationError
+from helper_api.settings import ServerSettings, load_settings
+
+try:
+    _server = load_settings(ServerSettings)
+except ConfigurationError as _exc:
+    print(f"helper_api: {_exc}", file=sys.stderr)
+    raise SystemExit(_exc.exit_code) from None
+
+proc_name = "hestia-helper"
+bind = [_server.bind]
+workers = _server.worker_count()
+# Threads keep connections alive between the job's requests; each worker's database pool has one
+# connection per thread, so a request never waits for a connection.
+worker_class = "gthread"
+threads = _server.threads
+timeout = _server.timeout_s
+graceful_timeout = _server.graceful_timeout_s
+keepalive = 5
+# No gunicornc control socket: nothing uses it, and it needs a writable $HOME.
+control_socket_disable = True
+# Load the app once in the master: a missing setting or an unreachable database stops start-up with
+# one line instead of every worker failing in turn, and the migration runs once per container.
+preload_app = True
+# The heartbeat file must live on a writable tmpfs when the root filesystem is read-only.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - a tmpfs, not a shared /tmp
+
+# The app writes the access log itself (one JSON line per request, with its request id), so gunicorn's
+# own access log would only duplicate it. gunicorn's other messages become JSON lines on stdout too.
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "helper_api.logs.GunicornJsonFormatter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        # Off: it would log raw paths, and the app's request log already covers every request.
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+    },
+    "root": {"level": "WARNING", "handlers": ["stdout"]},
+}

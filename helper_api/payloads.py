@@ -1,0 +1,67 @@
+"""Reading and checking request bodies; every problem is a 4xx ApiError that says what was wrong."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from typing import Any
+
+from flask import request
+
+from helper_api.emails import MAX_EMAIL_LENGTH, normalise_email
+from helper_api.errors import ApiError
+from helper_api.limits import MAX_BATCH
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+def json_object(fields: Collection[str]) -> dict[str, Any]:
+    """The body as a JSON object holding exactly ``fields``."""
+    if request.mimetype != JSON_MEDIA_TYPE:
+        raise ApiError(415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json")
+    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "malformed_json", "the body is not valid JSON (UTF-8)") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", f"the body must be a JSON object with the field(s): {_names(fields)}")
+    missing = [name for name in fields if name not in body]
+    unknown = sorted(name for name in body if name not in fields)
+    if missing:
+        raise ApiError(400, "invalid_body", f"missing field(s): {_names(missing)}")
+    if unknown:
+        raise ApiError(400, "invalid_body", f"unknown field(s): {_names(unknown)}; expected only {_names(fields)}")
+    return body
+
+
+def email_field(body: dict[str, Any]) -> str:
+    """The normalised value of body["email"]."""
+    return _email(body["email"], "email")
+
+
+def emails_field(body: dict[str, Any]) -> list[str]:
+    """The normalised values of body["emails"], in order, duplicates kept."""
+    emails = body["emails"]
+    if not isinstance(emails, list):
+        raise ApiError(400, "invalid_body", "emails must be a list of strings")
+    if len(emails) > MAX_BATCH:
+        raise ApiError(400, "batch_too_large", f"emails holds {len(emails)} items; at most {MAX_BATCH} per request")
+    return [_email(value, f"emails[{index}]") for index, value in enumerate(emails)]
+
+
+def _email(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid_body", f"{where} must be a string")
+    email = normalise_email(value)
+    if email is None:
+        raise ApiError(
+            400,
+            "invalid_email",
+            f"{where} is not a valid email address (name@domain.tld, ASCII, at most {MAX_EMAIL_LENGTH} characters)",
+        )
+    return email
+
+
+def _names(names: Collection[str]) -> str:
+    return ", ".join(names)
