@@ -37,8 +37,8 @@ tf-init: ## terraform init against the S3 backend of TF_ENV (dev|prod); needs AW
 .PHONY: tf-plan
 tf-plan: ## terraform plan for TF_ENV with JOB_IMAGE_TAG and HELPER_IMAGE_TAG (commit SHAs)
 	terraform -chdir=$(TF_DIR) plan -var-file=environments/$(TF_ENV).tfvars \
-	  -var job_image_tag=$(JOB_IMAGE_TAG) -var helper_image_tag=$(HELPER_IMAGE_TAG) -out=$(TF_ENV).tfplan
+	  -var job_image_tag=$(JOB_IMAGE_TAG) -var helper_image_tag=$(HELPER_IMAGE_TAG) -out=.terraform/$(TF_ENV).tfplan
 
 .PHONY: tf-apply
 tf-apply: ## Apply the plan saved by tf-plan for TF_ENV
-	terraform -chdir=$(TF_DIR) apply $(TF_ENV).tfplan
+	terraform -chdir=$(TF_DIR) apply .terraform/$(TF_ENV).tfplan

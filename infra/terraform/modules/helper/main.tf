@@ -7,7 +7,14 @@ locals {
   # ECS Service Connect does not serve standalone (scheduled) tasks, so the job resolves a plain DNS name.
   url = "http://${aws_service_discovery_service.this.name}.${aws_service_discovery_private_dns_namespace.this.name}:${var.port}"
 
+  # Secrets are injected by the ECS agent from Secrets Manager: the task definition only holds ARNs.
   secrets = [for name in sort(keys(var.secret_arns)) : { name = name, valueFrom = var.secret_arns[name] }]
+
+  environment = [
+    # Inside the task the helper must listen on the task's interface, not only on loopback.
+    { name = "HELPER_BIND", value = "0.0.0.0:${var.port}" },
+    { name = "HELPER_RATE_LIMIT_PER_MINUTE", value = tostring(var.rate_limit_per_minute) },
+  ]
 }
 
 resource "aws_service_discovery_private_dns_namespace" "this" {
@@ -60,12 +67,9 @@ resource "aws_ecs_task_definition" "this" {
     essential              = true
     readonlyRootFilesystem = true
     portMappings           = [{ containerPort = var.port, protocol = "tcp" }]
-    environment = [
-      { name = "HELPER_BIND", value = "0.0.0.0:${var.port}" },
-      { name = "HELPER_RATE_LIMIT_PER_MINUTE", value = tostring(var.rate_limit_per_minute) },
-    ]
-    secrets     = local.secrets
-    mountPoints = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+    environment            = local.environment
+    secrets                = local.secrets
+    mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
     # The image has Python but maybe no curl: the probe uses the standard library.
     healthCheck = {
       command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${var.port}/healthz', timeout=3)"]
