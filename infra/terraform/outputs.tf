@@ -34,6 +34,17 @@ output "job_network_configuration" {
   })
 }
 
+output "helper_network_configuration" {
+  description = "Value for aws ecs run-task --network-configuration of one-off helper commands (migrate)."
+  value = jsonencode({
+    awsvpcConfiguration = {
+      subnets        = var.private_subnet_ids
+      securityGroups = [module.network.helper_security_group_id]
+      assignPublicIp = "DISABLED"
+    }
+  })
+}
+
 output "schedule_name" {
   description = "EventBridge Scheduler schedule of the job."
   value       = module.schedule.name

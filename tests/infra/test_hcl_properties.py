@@ -294,7 +294,7 @@ def test_helper_runs_two_tasks_with_rollback_health_check_graceful_stop_and_a_pr
     assert service["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
     assert service["service_registries"][0]["registry_arn"] == "${aws_service_discovery_service.this.arn}"
     definitions = helper.resource("aws_ecs_task_definition", "this")["container_definitions"]
-    assert "/healthz" in definitions
+    assert "/app/healthcheck.py" in definitions
     assert "healthCheck" in definitions
     assert "stopTimeout = var.stop_timeout_seconds" in definitions
     root = load_configuration(TF_DIR)

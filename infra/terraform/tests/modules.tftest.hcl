@@ -263,9 +263,9 @@ run "helper_runs_two_private_tasks_with_rollback_and_a_private_name" {
   assert {
     condition = (
       jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command[0] == "CMD"
-      && strcontains(join(" ", jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command), "/healthz")
+      && contains(jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command, "/app/healthcheck.py")
     )
-    error_message = "The helper container must have a health check on /healthz."
+    error_message = "The helper container must be health-checked by the image's /healthz probe."
   }
 
   assert {

@@ -70,9 +70,9 @@ resource "aws_ecs_task_definition" "this" {
     environment            = local.environment
     secrets                = local.secrets
     mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
-    # The image has Python but maybe no curl: the probe uses the standard library.
+    # The image's own probe (GET /healthz on the port of HELPER_BIND): the image has no curl.
     healthCheck = {
-      command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${var.port}/healthz', timeout=3)"]
+      command     = ["CMD", "python", "/app/healthcheck.py"]
       interval    = 15
       timeout     = 5
       retries     = 3
