@@ -12,7 +12,8 @@ import re
 SURROUNDING_WHITESPACE = " \t\r\n"
 EMAIL_CORE = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+"
 EMAIL_PATTERN = rf"^[ \t\r\n]*{EMAIL_CORE}[ \t\r\n]*$"
-MAX_EMAIL_LENGTH = 254
+# Longer than RFC 5321 allows (254), so that every address DB1 can hold (varchar(266)) is accepted.
+MAX_EMAIL_LENGTH = 320
 _EMAIL = re.compile(rf"[ \t\r\n]*{EMAIL_CORE}[ \t\r\n]*")
 
 

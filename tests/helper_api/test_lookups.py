@@ -209,7 +209,7 @@ BAD_INPUT = [
     # The Kelvin sign lower-cases to an ASCII k: it must be refused before lower() can disguise it.
     ("kelvin-sign", "/get-password", JSON_TYPE, '{"email": "\u212a@example.com"}'.encode(), 400, "invalid_email", ""),
     ("nul", "/get-password", JSON_TYPE, b'{"email": "a\\u0000@example.com"}', 400, "invalid_email", ""),
-    ("too-long", "/get-photo", JSON_TYPE, b'{"email": "%s@b.co"}' % (b"a" * 250), 400, "invalid_email", "254"),
+    ("too-long", "/get-photo", JSON_TYPE, b'{"email": "%s@b.co"}' % (b"a" * 316), 400, "invalid_email", "320"),
     ("emails-string", "/lookup-batch", JSON_TYPE, b'{"emails": "a@b.co"}', 400, "invalid_body", "list of strings"),
     ("emails-null", "/lookup-batch", JSON_TYPE, b'{"emails": null}', 400, "invalid_body", "list of strings"),
     ("emails-item-int", "/lookup-batch", JSON_TYPE, b'{"emails": ["a@b.co", 7]}', 400, "invalid_body", "emails[1]"),
