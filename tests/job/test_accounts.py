@@ -116,6 +116,7 @@ def test_an_email_the_helper_does_not_know_gets_a_password_that_can_never_match(
         ({"dne": None}, "cdne: universitario requires a value"),
         ({"dt_nascimento": None}, "ddtnascimento: universitario requires a value"),
         ({"email": "not-an-email"}, "email is not a valid address"),
+        ({"email": "joão@example.com"}, "email is not a valid address"),
         ({"prefixo": "+5-5a"}, "prefixo is not a dialling code"),
     ],
 )
