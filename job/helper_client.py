@@ -160,15 +160,16 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _error_text(response: httpx.Response) -> str:
+    """The helper's own words: {"error": code, "message": text}, at most 200 characters."""
     try:
         body = response.json()
     except ValueError:
         return "no JSON error body"
-    if isinstance(body, dict):
-        error = body.get("error")
-        message = error.get("message") if isinstance(error, dict) else error
-        return str(message or body.get("message") or "no error message")[:200]
-    return "unexpected error body"
+    if not isinstance(body, dict):
+        return "unexpected error body"
+    error = body.get("error")
+    nested = error.get("message") if isinstance(error, dict) else None
+    return str(body.get("message") or nested or error or "no error message")[:200]
 
 
 def _parse(response: httpx.Response, emails: list[str]) -> dict[str, Credentials]:

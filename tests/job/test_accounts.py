@@ -323,3 +323,14 @@ def test_a_name_that_ends_in_digits_never_reuses_a_taken_username(pair, helper, 
 
     assert report.exit_code == 0
     assert sorted(u for (u,) in pair.rows("db1", "SELECT cusername FROM universitario")) == ["maria2", "maria22"]
+
+
+def test_a_helper_that_refuses_the_request_fails_the_flow_with_the_helpers_message(pair, helper, make_settings):
+    insert(pair, "db2", "universitario", [db2_student(1)])
+    helper.state.fail_always = Failure(status=400)
+
+    report = run(make_settings(pair), "students")
+
+    assert report.exit_code == 1
+    assert "the helper API rejected the request (400): scripted 400" in report.flows[0].error
+    assert helper.state.requests == 1
