@@ -293,6 +293,10 @@ def test_helper_runs_two_tasks_with_rollback_health_check_graceful_stop_and_a_pr
     assert "var.desired_count >= 2" in helper.variables["desired_count"]["validation"][0]["condition"]
     assert service["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
     assert service["service_registries"][0]["registry_arn"] == "${aws_service_discovery_service.this.arn}"
+    (postcondition,) = service["lifecycle"][0]["postcondition"]
+    assert "self.task_definition == aws_ecs_task_definition.this.arn" in postcondition["condition"], (
+        "a circuit-breaker rollback must fail the apply"
+    )
     definitions = helper.resource("aws_ecs_task_definition", "this")["container_definitions"]
     assert "/app/healthcheck.py" in definitions
     assert "healthCheck" in definitions

@@ -119,4 +119,13 @@ resource "aws_ecs_service" "this" {
     registry_arn   = aws_service_discovery_service.this.arn
     container_name = local.container_name
   }
+
+  lifecycle {
+    # After a circuit-breaker rollback the service is steady again, on the old revision, and the
+    # provider reports success: this check turns the rollback into a failed apply.
+    postcondition {
+      condition     = !var.wait_for_steady_state || self.task_definition == aws_ecs_task_definition.this.arn
+      error_message = "The helper's new tasks never became healthy and ECS rolled the service back to its previous task definition: read the stopped tasks' reasons (aws ecs describe-tasks) and the helper's log group, then fix and deploy again."
+    }
+  }
 }
