@@ -89,6 +89,7 @@ def execute(
             baselines = None
             if command == "run":
                 state.acquire_lock()
+                stack.callback(_release_lock, state)
                 state.migrate()
                 run_id = state.start_run(command, [flow.name for flow in flows])
                 baseline_db = connect_side(settings, settings.state_db, "state store")
@@ -130,6 +131,12 @@ def make_helper(settings: JobSettings) -> HelperClient:
         retries=settings.helper_retries,
         backoff_s=settings.helper_backoff_s,
     )
+
+
+def _release_lock(state: StateStore) -> None:
+    # A lost connection has released the lock already.
+    with contextlib.suppress(psycopg2.Error):
+        state.release_lock()
 
 
 def _record_finish(state: StateStore, run_id: int, report: RunReport) -> None:

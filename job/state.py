@@ -118,6 +118,11 @@ class StateStore:
         if not row or not row[0]:
             raise LockHeld("another sync run holds the lock; this run ends without syncing")
 
+    def release_lock(self) -> None:
+        """Release the run lock now: closing the connection frees it only once the server notices."""
+        with self.db.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s)", (lock_key(self.schema),))
+
     def exists(self) -> bool:
         with self.db.cursor() as cur:
             cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{self.schema}.schema_version",))

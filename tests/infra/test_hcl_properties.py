@@ -473,6 +473,7 @@ def test_no_successful_run_for_thirty_minutes_raises_an_alarm_even_without_any_l
     succeeded = observability.locals["job_metrics"]["runs_succeeded"]["pattern"]
     assert '$.status = "ok"' in succeeded
     assert '$.status = "partial"' in succeeded
+    assert '$.command = "run"' in succeeded  # a hand-run plan is not a sync
     assert observability.locals["run_finished"] == '$.event = "run_finished"'
 
 

@@ -63,6 +63,7 @@ def test_the_logs_are_one_json_object_per_line_with_a_summary_per_flow_and_per_r
     (finished,) = result.events("run_finished")
     assert finished["exit_code"] == 3
     assert finished["status"] == "partial"
+    assert finished["command"] == "run"  # CloudWatch counts only runs, not hand-run plans, as syncs
     assert finished["rejected"] == 2
     assert finished["inserted"] == 13
 

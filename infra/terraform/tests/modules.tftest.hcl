@@ -529,8 +529,8 @@ run "alarms_notify_the_topic_and_logs_are_retained" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_metric_filter.job["runs_succeeded"].pattern == "{ ($.event = \"run_finished\") && (($.status = \"ok\") || ($.status = \"partial\")) }"
-    error_message = "Successful runs are run_finished lines with status ok or partial."
+    condition     = aws_cloudwatch_log_metric_filter.job["runs_succeeded"].pattern == "{ ($.event = \"run_finished\") && ($.command = \"run\") && (($.status = \"ok\") || ($.status = \"partial\")) }"
+    error_message = "Successful runs are run_finished lines of the run command with status ok or partial (a hand-run plan is not a sync)."
   }
 
   assert {

@@ -9,7 +9,7 @@ locals {
 
   # From the job's last line per run ({"event":"run_finished","status":...}).
   job_metrics = {
-    runs_succeeded = { metric = "RunsSucceeded", value = "1", unit = "Count", pattern = "{ (${local.run_finished}) && (($.status = \"ok\") || ($.status = \"partial\")) }" }
+    runs_succeeded = { metric = "RunsSucceeded", value = "1", unit = "Count", pattern = "{ (${local.run_finished}) && ($.command = \"run\") && (($.status = \"ok\") || ($.status = \"partial\")) }" }
     runs_failed    = { metric = "RunsFailed", value = "1", unit = "Count", pattern = "{ (${local.run_finished}) && ($.status = \"failed\") }" }
     runs_skipped   = { metric = "RunsSkipped", value = "1", unit = "Count", pattern = "{ (${local.run_finished}) && ($.status = \"skipped\") }" }
     rows_rejected  = { metric = "RowsRejected", value = "$.rejected", unit = "Count", pattern = "{ ${local.run_finished} }" }
