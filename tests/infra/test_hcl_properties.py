@@ -535,3 +535,16 @@ def test_registries_are_immutable_scanned_on_push_and_keep_the_last_n_images() -
 def test_cluster_has_container_insights() -> None:
     cluster = module("cluster").resource("aws_ecs_cluster", "this")
     assert cluster["setting"] == [{"name": "containerInsights", "value": "enabled"}]
+
+
+def test_deploy_role_can_run_only_the_job_on_its_cluster_and_follow_that_run() -> None:
+    statements = statement_map(module("github_oidc"), "apply_compute")
+    assert statements["RunTheJobOnceToCheckTheDeploy"] == (
+        {"ecs:RunTask"},
+        ["${local.arn}:ecs:${local.r}:${local.a}:task-definition/${var.name}-job:*"],
+    )
+    assert statements["FollowThatCheckRun"] == (
+        {"ecs:DescribeTasks"},
+        ["${local.arn}:ecs:${local.r}:${local.a}:task/${var.name}/*"],
+    )
+    assert statements["ReadTheCheckRunsLog"] == ({"logs:GetLogEvents"}, ["${local.managed.log_groups}:log-stream:*"])

@@ -248,6 +248,31 @@ data "aws_iam_policy_document" "apply_compute" {
     resources = [local.managed.sg_rules]
   }
 
+  # The deploy ends by running the job once with `check` and reading its exit code and log.
+  statement {
+    sid       = "RunTheJobOnceToCheckTheDeploy"
+    actions   = ["ecs:RunTask"]
+    resources = ["${local.arn}:ecs:${local.r}:${local.a}:task-definition/${var.name}-job:*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [local.managed.ecs_cluster]
+    }
+  }
+
+  statement {
+    sid       = "FollowThatCheckRun"
+    actions   = ["ecs:DescribeTasks"]
+    resources = ["${local.arn}:ecs:${local.r}:${local.a}:task/${var.name}/*"]
+  }
+
+  statement {
+    sid       = "ReadTheCheckRunsLog"
+    actions   = ["logs:GetLogEvents"]
+    resources = ["${local.managed.log_groups}:log-stream:*"]
+  }
+
   statement {
     sid = "CloudMapNamespaceAndService"
     actions = [
