@@ -1,4 +1,4 @@
-# The two images and the local stack under docker compose (docs/local-stack.md, docker/compose.yaml).
+# The two images and the local stack under docker compose (README: "The local stack (Docker)"; docker/compose.yaml).
 
 DOCKER ?= docker
 # Compose project name: containers, network and volumes are all prefixed with it.
