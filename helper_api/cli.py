@@ -20,7 +20,7 @@ from helper_api.settings import StoreSettings, load_settings
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m helper_api",
-        description="Commands of the helper API. Settings come from the environment and .env (README: "The helper API").",
+        description="Commands of the helper API. Settings come from the environment and .env (see the README).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("migrate", help="create or update the helper's schema (also done at app start)")
