@@ -8,11 +8,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import psycopg2
 from loguru import logger
 
 from job import logs
 from job.checks import run_checks
-from job.db import scrub
+from job.db import first_line, scrub
 from job.engine import connect_side, execute
 from job.errors import ConfigurationError, ExitCode, SyncError
 from job.flow_model import Flow
@@ -78,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SyncError as exc:
         logger.bind(event="command_failed").error(scrub(str(exc)))
         return int(exc.exit_code)
+    except psycopg2.Error as exc:
+        logger.bind(event="command_failed").error(f"database error: {scrub(first_line(exc))}")
+        return int(ExitCode.FAILED)
 
 
 def _dispatch(args: argparse.Namespace, settings: JobSettings, flows: tuple[Flow, ...], tables: bool) -> int:

@@ -113,6 +113,13 @@ def execute(
         except SyncError as exc:
             report.error = scrub(str(exc))
             logger.bind(event="run_error").error(report.error)
+        except psycopg2.Error as exc:
+            report.error = (
+                f"the state store ({settings.state_db.upper()}) refused the job's own bookkeeping: "
+                f"{scrub(first_line(exc))}; the database user must be able to create and write the schema "
+                f"{settings.state_schema} (JOB_STATE_SCHEMA)"
+            )
+            logger.bind(event="run_error").error(report.error)
         report.seconds = time.monotonic() - started
         if state is not None and run_id is not None:
             _record_finish(state, run_id, report)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 
 import psycopg2
 import pytest
@@ -252,3 +253,17 @@ def test_tls_settings_in_the_uri_reach_the_driver(sample_pair, env, tmp_path):
     assert "server does not support SSL, but SSL was required" in result.stdout
     env["URI_BANCO_1"] = sample_pair.db1 + "?sslmode=prefer"
     assert run_cli(["check"], env, tmp_path).code == 0
+
+
+def test_a_state_store_the_user_cannot_write_fails_with_exit_1_and_says_what_is_needed(sample_pair, env, tmp_path):
+    role = f"sync_reader_{uuid.uuid4().hex[:8]}"  # roles are server-wide: one per test run
+    sample_pair.execute("db2", f"CREATE ROLE {role} LOGIN")
+    sample_pair.execute("db2", "REVOKE CREATE ON DATABASE " + sample_pair.db2.rsplit("/", 1)[1] + " FROM PUBLIC")
+    env["URI_BANCO_2"] = sample_pair.db2.replace("postgres@", f"{role}@")
+
+    result = run_cli(["run"], env, tmp_path)
+
+    assert result.code == 1
+    assert "the state store (DB2) refused the job's own bookkeeping: permission denied" in result.stderr
+    assert "JOB_STATE_SCHEMA" in result.stderr
+    assert "Traceback" not in result.stderr
