@@ -15,6 +15,7 @@ from job.db import ColumnInfo, Database, first_line, redact_dsn, scrub, table_co
 from job.engine import connect_side, make_helper, uri_of
 from job.errors import SyncError
 from job.flow_model import CopyStep, Flow, Side, StatusStep
+from job.pages import source_relation
 from job.settings import JobSettings
 from job.state import MIGRATIONS, StateStore
 
@@ -78,9 +79,7 @@ def _step_checks(dbs: dict[Side, Database], step: CopyStep | StatusStep) -> Iter
 
 def _source_categories(db: Database, step: CopyStep) -> dict[str, str] | None:
     """Column name → type category of the step's source (a table or its query); None if it fails."""
-    relation: sql.Composable = (
-        sql.SQL("({}) AS s").format(sql.SQL(step.source_sql)) if step.source_sql else sql.Identifier(step.source_table)
-    )
+    relation = source_relation(step.source_table, step.source_sql)
     try:
         with db.cursor() as cur:
             cur.execute(sql.SQL("SELECT * FROM {} LIMIT 0").format(relation))

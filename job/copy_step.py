@@ -15,9 +15,9 @@ from job.helper_client import HelperClient
 from job.pages import fetch_by_keys, read_pages
 from job.report import StepResult
 from job.resolvers import RESOLVERS, ResolveContext, check_reference, resolve_lookup
-from job.rows import PendingRow, check_values
+from job.rows import PendingRow, check_values, problems_of
 from job.state import Problem
-from job.writes import insert_rows, update_rows, write_isolated
+from job.writes import insert_rows, update_pending, write_isolated
 
 
 @dataclass
@@ -90,12 +90,11 @@ def _sync_batch(
             result.unchanged += 1  # rows an insert-only step finds present are out of its scope, not "unchanged"
     _resolve(step, resolve_ctx, inserts, columns)
     result.inserted += _write_inserts(tcur, step, [row for row in inserts if row.ok])
-    result.updated += _write_updates(tcur, step, columns, [row for row in updates if row.ok])
-    return [
-        Problem(ctx.flow, step.name, row.key, row.kind, row.reason or "")
-        for row in (*inserts, *updates)
-        if row.kind is not None
-    ]
+    ok_updates = [row for row in updates if row.ok]
+    result.updated += update_pending(
+        tcur, step.target_table, step.target_key, columns, ok_updates, step.update_timestamps
+    )
+    return problems_of(ctx.flow, step.name, (*inserts, *updates))
 
 
 def _convert(column: Column, row: PendingRow) -> Any:
@@ -165,28 +164,6 @@ def _write_inserts(cur: psycopg2.extensions.cursor, step: CopyStep, rows: list[P
     def write(batch: Any) -> None:
         insert_rows(
             cur, step.target_table, [step.target_key, *names], [values[r.key] for r in batch], step.insert_timestamps
-        )
-
-    for row, reason in write_isolated(cur, rows, write):
-        row.reject(reason)
-    return sum(row.ok for row in rows)
-
-
-def _write_updates(
-    cur: psycopg2.extensions.cursor, step: CopyStep, columns: dict[str, ColumnInfo], rows: list[PendingRow]
-) -> int:
-    changed = [name for name in dict.fromkeys(n for row in rows for n in row.values)]
-    infos = [columns[name] for name in changed]
-
-    def encode(row: PendingRow) -> list[Any]:
-        encoded: list[Any] = [row.key]
-        for name in changed:
-            encoded += [row.values.get(name), name in row.values]
-        return encoded
-
-    def write(batch: Any) -> None:
-        update_rows(
-            cur, step.target_table, columns[step.target_key], infos, [encode(r) for r in batch], step.update_timestamps
         )
 
     for row, reason in write_isolated(cur, rows, write):

@@ -9,6 +9,11 @@ import psycopg2.extensions
 from psycopg2 import sql
 
 
+def source_relation(table: str, source_sql: str | None) -> sql.Composable:
+    """What a step reads from: its table, or its declared query as a subselect named s."""
+    return sql.SQL("({}) AS s").format(sql.SQL(source_sql)) if source_sql else sql.Identifier(table)
+
+
 def read_pages(
     cur: psycopg2.extensions.cursor,
     table: str,
@@ -18,7 +23,7 @@ def read_pages(
     source_sql: str | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield the rows of `table` (or of the `source_sql` query) in key order, `batch_size` at a time."""
-    relation: sql.Composable = sql.SQL("({}) AS s").format(sql.SQL(source_sql)) if source_sql else sql.Identifier(table)
+    relation = source_relation(table, source_sql)
     names = list(dict.fromkeys([key, *columns]))
     selected = sql.SQL(", ").join(sql.Identifier(name) for name in names)
     first = sql.SQL("SELECT {cols} FROM {rel} ORDER BY {key} LIMIT %s").format(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from job.report import RunReport
-from job.state import iso
 
 FLOW_COLUMNS = (
     "inserted",
@@ -18,6 +18,10 @@ FLOW_COLUMNS = (
     "statements",
     "helper_requests",
 )
+
+
+def iso(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else "-"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from job.errors import ExitCode
@@ -36,6 +36,10 @@ class StepResult:
             else:
                 self.deferred += 1
         self.sample.extend(problems[: max(0, SAMPLE_LIMIT - len(self.sample))])
+
+    def note_conflicts(self, conflicts: list[Conflict]) -> None:
+        self.conflicts += len(conflicts)
+        self.conflict_sample.extend(conflicts[: max(0, SAMPLE_LIMIT - len(self.conflict_sample))])
 
 
 COUNTS = ("inserted", "updated", "unchanged", "rejected", "deferred", "conflicts", "statements", "helper_requests")
@@ -103,7 +107,3 @@ class RunReport:
             **{name: self.total(name) for name in ("inserted", "updated", "rejected", "deferred", "conflicts")},
             "flows": [flow.summary() for flow in self.flows],
         }
-
-
-def problem_dict(problem: Problem) -> dict[str, Any]:
-    return asdict(problem)

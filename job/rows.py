@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from job.convert import KEEP
 from job.db import ColumnInfo
+from job.state import Problem
 
 REJECTED = "rejected"
 DEFERRED = "deferred"
@@ -55,3 +57,8 @@ def check_values(row: PendingRow, columns: dict[str, ColumnInfo], table: str, na
         if problem:
             row.reject(problem)
             return
+
+
+def problems_of(flow: str, step: str, rows: Iterable[PendingRow]) -> list[Problem]:
+    """The rejected and deferred rows among these, as records for the state and the report."""
+    return [Problem(flow, step, row.key, row.kind, row.reason or "") for row in rows if row.kind is not None]

@@ -11,7 +11,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import psycopg2.extras
@@ -265,7 +264,3 @@ class StateStore:
         with self.db.conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
             cur.execute(self._sql(template), params)
             return [dict(row) for row in cur.fetchall()]
-
-
-def iso(value: datetime | None) -> str:
-    return value.isoformat(timespec="seconds") if value else "-"

@@ -18,9 +18,9 @@ from job.db import Database
 from job.flow_model import StatusStep
 from job.pages import fetch_by_keys, read_pages
 from job.report import StepResult
-from job.rows import PendingRow
-from job.state import Conflict, Problem, StateStore
-from job.writes import update_rows, write_isolated
+from job.rows import PendingRow, problems_of
+from job.state import Conflict, StateStore
+from job.writes import update_pending
 
 Baseline = tuple[str | None, str | None]
 
@@ -119,25 +119,14 @@ def run_status_step(ctx: StatusContext, step: StatusStep, on_problems: Any) -> S
                 )
                 if decision == Decision():
                     result.unchanged += 1
-            _write(lcur, step.left_table, left_cols[step.left_key], left_cols[step.left_column], left_rows, ())
-            _write(
-                rcur,
-                step.right_table,
-                right_cols[step.right_key],
-                right_cols[step.right_column],
-                right_rows,
-                step.right_update_timestamps,
+            result.updated += update_pending(lcur, step.left_table, step.left_key, left_cols, left_rows)
+            result.updated += update_pending(
+                rcur, step.right_table, step.right_key, right_cols, right_rows, step.right_update_timestamps
             )
-            result.updated += sum(row.ok for row in (*left_rows, *right_rows))
-            problems = [
-                Problem(ctx.flow, step.name, row.key, row.kind, row.reason or "")
-                for row in (*left_rows, *right_rows)
-                if row.kind is not None
-            ]
+            problems = problems_of(ctx.flow, step.name, (*left_rows, *right_rows))
             for problem in problems:
                 seen.pop(problem.row_key, None)
-            result.conflicts += len(conflicts)
-            result.conflict_sample.extend(conflicts[: max(0, 50 - len(result.conflict_sample))])
+            result.note_conflicts(conflicts)
             if ctx.baselines is not None and ctx.run_id is not None:
                 ctx.baselines.save_baselines(step.name, seen)
                 ctx.baselines.record_conflicts(ctx.run_id, conflicts)
@@ -155,11 +144,3 @@ def _conflict(step: StatusStep, key: str, base: Baseline | None, left: object, r
         right_value=str(canonical(right)),
         resolution=f"{step.left_table} wins: {step.right_column} set to {canonical(d.new_right)}",
     )
-
-
-def _write(cur: Any, table: str, key: Any, column: Any, rows: list[PendingRow], now_columns: tuple[str, ...]) -> None:
-    def write(batch: Any) -> None:
-        update_rows(cur, table, key, [column], [[r.key, r.values[column.name], True] for r in batch], now_columns)
-
-    for row, reason in write_isolated(cur, rows, write):
-        row.reject(reason)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg2
 import psycopg2.extensions
@@ -11,6 +11,7 @@ import psycopg2.extras
 from psycopg2 import sql
 
 from job.db import ColumnInfo, db_error_reason, savepoint
+from job.rows import PendingRow
 
 T = TypeVar("T")
 # Only errors about the data itself are a row's fault; anything else (lost connection, missing
@@ -92,3 +93,29 @@ def update_rows(
     psycopg2.extras.execute_values(
         cur, statement.as_string(cur), rows, template=template.as_string(cur), page_size=len(rows)
     )
+
+
+def update_pending(
+    cur: psycopg2.extensions.cursor,
+    table: str,
+    key: str,
+    columns: dict[str, ColumnInfo],
+    rows: Sequence[PendingRow],
+    now_columns: Sequence[str] = (),
+) -> int:
+    """Write each row's changed values (row.values) in one UPDATE; reject the refused rows; return how many went."""
+    changed = list(dict.fromkeys(name for row in rows for name in row.values))
+    infos = [columns[name] for name in changed]
+
+    def encode(row: PendingRow) -> list[Any]:
+        encoded: list[Any] = [row.key]
+        for name in changed:
+            encoded += [row.values.get(name), name in row.values]
+        return encoded
+
+    def write(batch: Sequence[PendingRow]) -> None:
+        update_rows(cur, table, columns[key], infos, [encode(row) for row in batch], now_columns)
+
+    for row, reason in write_isolated(cur, rows, write):
+        row.reject(reason)
+    return sum(row.ok for row in rows)

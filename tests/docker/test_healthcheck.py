@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import socket
 import subprocess
 import sys
 import threading
@@ -11,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from devstack.localpg import free_port
 from tests.docker.support import DOCKER_DIR
 
 SCRIPT = DOCKER_DIR / "healthcheck.py"
@@ -53,12 +53,6 @@ def probe(bind: str, **env: str) -> subprocess.CompletedProcess[str]:
         timeout=30,
         check=False,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_healthy_when_healthz_answers_200(server: int) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -21,6 +20,7 @@ import httpx
 import psycopg2
 import pytest
 
+from devstack.localpg import free_port
 from tests.docker.lockfile import runtime_packages
 from tests.docker.support import COMPOSE_FILE, REPO, compose_plugin_answers, make_env, project_version, run_make
 from tests.support.postgres import docker_answers
@@ -43,12 +43,6 @@ def docker_missing_reason() -> str | None:
     if not compose_plugin_answers():
         return "the docker compose v2 plugin is not installed"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
