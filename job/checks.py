@@ -61,20 +61,25 @@ def _step_checks(dbs: dict[Side, Database], step: CopyStep | StatusStep) -> Iter
         yield CheckLine(False, f"{step.name}: not checked, a database is unreachable")
         return
     source = _source_categories(dbs[step.source], step)
-    with dbs[step.target].cursor() as cur:
-        target = table_columns(cur, step.target_table)
-    dbs[step.target].conn.rollback()
+    target = _columns_of(dbs[step.target], step.target_table)
     problems = list(_mapping_problems(step, source, target))
     for table in {lookup.table for c in step.columns if (lookup := c.lookup)} | {r.table for r in step.references}:
-        with dbs[step.target].cursor() as cur:
-            if not table_columns(cur, table):
-                problems.append(f"{step.target.upper()} has no table {table} (used for lookups)")
-        dbs[step.target].conn.rollback()
+        if not _columns_of(dbs[step.target], table):
+            problems.append(f"{step.target.upper()} has no table {table} (used for lookups)")
     if problems:
         for problem in problems:
             yield CheckLine(False, f"{step.name}: {problem}")
     else:
         yield CheckLine(True, f"{step.name}: {len(step.columns)} mapped columns present with compatible types")
+
+
+def _columns_of(db: Database, table: str) -> dict[str, ColumnInfo]:
+    """A table's columns, read without leaving a transaction open on the check's connection."""
+    try:
+        with db.cursor() as cur:
+            return table_columns(cur, table)
+    finally:
+        db.conn.rollback()
 
 
 def _source_categories(db: Database, step: CopyStep) -> dict[str, str] | None:
@@ -124,9 +129,7 @@ def _columns_present(
     if side not in dbs:
         yield CheckLine(False, f"{step}: not checked, {side.upper()} is unreachable")
         return
-    with dbs[side].cursor() as cur:
-        present = table_columns(cur, table)
-    dbs[side].conn.rollback()
+    present = _columns_of(dbs[side], table)
     missing = [name for name in names if name not in present]
     if missing:
         yield CheckLine(False, f"{step}: {side.upper()} {table} lacks {', '.join(missing)}")
