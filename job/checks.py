@@ -11,11 +11,12 @@ import psycopg2.extensions
 from psycopg2 import sql
 
 from job.convert import CONVERTERS
+from job.copy_step import source_relation
 from job.db import ColumnInfo, Database, first_line, redact_dsn, scrub, table_columns
 from job.engine import connect_side, make_helper, uri_of
 from job.errors import SyncError
 from job.flow_model import CopyStep, Flow, Side, StatusStep
-from job.pages import source_relation
+from job.scope import Scope
 from job.settings import JobSettings
 from job.state import MIGRATIONS, StateStore
 
@@ -84,10 +85,10 @@ def _columns_of(db: Database, table: str) -> dict[str, ColumnInfo]:
 
 def _source_categories(db: Database, step: CopyStep) -> dict[str, str] | None:
     """Column name → type category of the step's source (a table or its query); None if it fails."""
-    relation = source_relation(step.source_table, step.source_sql)
+    relation = source_relation(step, Scope(full=True, reason="check"))
     try:
         with db.cursor() as cur:
-            cur.execute(sql.SQL("SELECT * FROM {} LIMIT 0").format(relation))
+            cur.execute(sql.SQL("SELECT * FROM {} AS s LIMIT 0").format(relation))
             names = [(column.name, column.type_code) for column in cur.description or ()]
             cur.execute("SELECT oid, typcategory FROM pg_type WHERE oid = ANY(%s)", ([oid for _, oid in names],))
             categories = dict(cur.fetchall())

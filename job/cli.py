@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="NAME",
             help=f"limit to these flows (repeat or comma-separate): {', '.join(FLOW_NAMES)}",
         )
+        if name in ("run", "plan"):
+            sub.add_argument(
+                "--full",
+                action="store_true",
+                help="compare every row, not only those changed since the last run (a full reconciliation)",
+            )
         if name in ("plan", "status"):
             sub.add_argument("--json", action="store_true", help="print JSON instead of tables")
         if name == "status":
@@ -87,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, settings: JobSettings, flows: tuple[Flow, ...], tables: bool) -> int:
     """Run the command; `tables`: print the run's report for people (text logs), not only log lines."""
     if args.command in ("run", "plan"):
-        report = execute(settings, args.command, flows)
+        report = execute(settings, args.command, flows, full=args.full)
         if args.command == "plan":
             print(json.dumps(report.summary(), indent=2, default=str) if args.json else render_report(report))
         elif tables:

@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg2.extensions
+from psycopg2 import sql
 
 from job.convert import COMPARATORS, CONVERTERS, KEEP, ConversionError
 from job.db import ColumnInfo, Database, table_columns
 from job.errors import FatalSyncError
 from job.flow_model import Column, CopyStep
-from job.helper_client import HelperClient
-from job.pages import fetch_by_keys, read_pages
+from job.pages import fetch_by_keys, stream_rows
 from job.report import StepResult
 from job.resolvers import RESOLVERS, ResolveContext, check_reference, resolve_lookup
 from job.rows import PendingRow, check_values, problems_of
+from job.scope import Scope
 from job.state import Problem
+from job.step_context import StepContext
 from job.writes import insert_rows, update_pending, write_isolated
 
 
-@dataclass
-class CopyContext:
-    """What a copy step needs from the run."""
-
-    flow: str
-    source: Database
-    target: Database
-    helper: HelperClient | None
-    batch_size: int
+def source_relation(step: CopyStep, scope: Scope) -> sql.Composable:
+    """What the step reads: the rows of its table in scope, or its declared query over them."""
+    rows = scope.rows_of(step.source_table, step.source_key)
+    return sql.SQL("({})").format(sql.SQL(step.source_sql).format(source=rows)) if step.source_sql else rows
 
 
 def target_table_columns(
@@ -43,23 +39,27 @@ def target_table_columns(
     return columns
 
 
-def run_copy_step(ctx: CopyContext, step: CopyStep, on_problems: Any) -> StepResult:
+def run_copy_step(ctx: StepContext, step: CopyStep, scope: Scope) -> StepResult:
     """Run the step in the target's open transaction; the caller commits or rolls back."""
     result = StepResult(step.name)
+    target = ctx.dbs[step.target]
     needed = [step.target_key, *(c.target for c in step.columns), *step.insert_timestamps, *step.update_timestamps]
-    with ctx.target.cursor() as tcur, ctx.source.cursor() as scur:
-        columns = target_table_columns(tcur, ctx.target, step.target_table, needed)
+    with target.cursor() as tcur:
+        columns = target_table_columns(tcur, target, step.target_table, needed)
+        if scope.empty:
+            return result
         resolve_ctx = ResolveContext(tcur, columns, ctx.helper)
         sources = [c.source for c in step.columns if c.source]
-        for page in read_pages(scur, step.source_table, step.source_key, sources, ctx.batch_size, step.source_sql):
+        relation = source_relation(step, scope)
+        for page in stream_rows(ctx.dbs[step.source], relation, step.source_key, sources, ctx.batch_size):
             problems = _sync_batch(ctx, step, page, tcur, columns, resolve_ctx, result)
             result.note(problems)
-            on_problems(problems)
+            ctx.on_problems(problems)
     return result
 
 
 def _sync_batch(
-    ctx: CopyContext,
+    ctx: StepContext,
     step: CopyStep,
     page: list[dict[str, Any]],
     tcur: psycopg2.extensions.cursor,
@@ -89,11 +89,14 @@ def _sync_batch(
         elif current is not None and step.mode != "insert_missing":
             result.unchanged += 1  # rows an insert-only step finds present are out of its scope, not "unchanged"
     _resolve(step, resolve_ctx, inserts, columns)
-    result.inserted += _write_inserts(tcur, step, [row for row in inserts if row.ok])
+    inserted, inserted_by = _write_inserts(tcur, step, [row for row in inserts if row.ok])
     ok_updates = [row for row in updates if row.ok]
-    result.updated += update_pending(
+    updated, updated_by = update_pending(
         tcur, step.target_table, step.target_key, columns, ok_updates, step.update_timestamps
     )
+    result.inserted += inserted
+    result.updated += updated
+    ctx.note_written(step.target, step.target_table, inserted_by | updated_by)
     return problems_of(ctx.flow, step.name, (*inserts, *updates))
 
 
@@ -157,15 +160,16 @@ def _resolve(step: CopyStep, ctx: ResolveContext, rows: list[PendingRow], column
         check_values(row, columns, step.target_table, [c.target for c in step.columns if c.is_derived])
 
 
-def _write_inserts(cur: psycopg2.extensions.cursor, step: CopyStep, rows: list[PendingRow]) -> int:
+def _write_inserts(cur: psycopg2.extensions.cursor, step: CopyStep, rows: list[PendingRow]) -> tuple[int, set[int]]:
     names = [c.target for c in step.columns]
     values = {row.key: [row.key, *(row.values.get(name) for name in names)] for row in rows}
 
-    def write(batch: Any) -> None:
-        insert_rows(
+    def write(batch: Any) -> set[int]:
+        return insert_rows(
             cur, step.target_table, [step.target_key, *names], [values[r.key] for r in batch], step.insert_timestamps
         )
 
-    for row, reason in write_isolated(cur, rows, write):
+    outcome = write_isolated(cur, rows, write)
+    for row, reason in outcome.refused:
         row.reject(reason)
-    return sum(row.ok for row in rows)
+    return sum(row.ok for row in rows), outcome.xids

@@ -11,21 +11,24 @@ import contextlib
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Literal
 
 import psycopg2
 from loguru import logger
 
-from job.copy_step import CopyContext, run_copy_step
+from job.changes import Identity, database_identity
 from job.db import Database, connect, first_line, scrub
 from job.errors import LockHeld, SyncError
-from job.flow_model import CopyStep, Flow, Side, StatusStep
+from job.flow_model import Flow, Side, Step
 from job.helper_client import HelperClient
 from job.report import FlowResult, RunReport, StepResult
+from job.scope import Scope, decide_scope
 from job.settings import JobSettings, require_helper_token
 from job.state import Problem, StateStore
-from job.status_step import StatusContext, run_status_step
+from job.step_context import StepContext, TableRef
+from job.steps import STEP_KINDS
 
 Command = Literal["run", "plan"]
 
@@ -41,6 +44,10 @@ class Session:
     baselines: StateStore | None
     helper: HelperClient
     run_id: int | None
+    full: bool = False
+    identities: dict[Side, Identity] = field(default_factory=dict)
+    own_writes: dict[TableRef, set[int]] = field(default_factory=dict)
+    state_exists: bool = False
 
     @property
     def writes(self) -> bool:
@@ -74,8 +81,12 @@ def execute(
     command: Command,
     flows: Sequence[Flow],
     helper_factory: Callable[[JobSettings], HelperClient] | None = None,
+    full: bool = False,
 ) -> RunReport:
-    """One pass over the flows (`run`), or the same pass rolled back (`plan`)."""
+    """One pass over the flows (`run`), or the same pass rolled back (`plan`).
+
+    Each step looks at the rows changed since the last run, or at every row with `full` (and when
+    the change detection cannot be trusted: see `changes`)."""
     report = RunReport(command)
     started = time.monotonic()
     require_helper_token(settings)
@@ -101,7 +112,8 @@ def execute(
                 stack.callback(dbs[side].conn.close)
             helper = (helper_factory or make_helper)(settings)
             stack.callback(helper.close)
-            session = Session(command, settings, dbs, state, baselines, helper, run_id)
+            session = Session(command, settings, dbs, state, baselines, helper, run_id, full, _identities(dbs))
+            session.state_exists = state.exists()
             for flow in flows:
                 report.flows.append(_run_flow(session, flow))
             if command == "plan":
@@ -140,6 +152,15 @@ def make_helper(settings: JobSettings) -> HelperClient:
     )
 
 
+def _identities(dbs: dict[Side, Database]) -> dict[Side, Identity]:
+    identities = {}
+    for side, db in dbs.items():
+        with db.cursor() as cur:
+            identities[side] = database_identity(cur)
+        db.conn.rollback()
+    return identities
+
+
 def _release_lock(state: StateStore) -> None:
     # A lost connection has released the lock already.
     with contextlib.suppress(psycopg2.Error):
@@ -165,35 +186,17 @@ def _run_flow(session: Session, flow: Flow) -> FlowResult:
     return result
 
 
-def _run_step(session: Session, flow: Flow, step: CopyStep | StatusStep) -> StepResult:
+def _run_step(session: Session, flow: Flow, step: Step) -> StepResult:
     started, statements, requests = time.monotonic(), session.statements(), session.helper.requests_sent
     logger.bind(event="step_started", flow=flow.name, step=step.name).debug(f"{step.name}: started")
-
-    def on_problems(problems: list[Problem]) -> None:
-        if session.writes and session.run_id is not None:
-            session.state.record_problems(session.run_id, problems)
-
+    ctx = _step_context(session, flow)
     try:
-        if isinstance(step, CopyStep):
-            context = CopyContext(
-                flow.name,
-                session.dbs[step.source],
-                session.dbs[step.target],
-                session.helper,
-                session.settings.batch_size,
-            )
-            result = run_copy_step(context, step, on_problems)
-        else:
-            status_context = StatusContext(
-                flow.name,
-                session.dbs[step.left],
-                session.dbs[step.right],
-                session.state if session.state.exists() else None,
-                session.baselines,
-                session.run_id,
-                session.settings.batch_size,
-            )
-            result = run_status_step(status_context, step, on_problems)
+        scope = decide_scope(ctx, step.name, step.watches)
+        logger.bind(event="step_scope", flow=flow.name, step=step.name, full=scope.full, changed=scope.changed).debug(
+            f"{step.name}: {'every row' if scope.full else f'{scope.changed} changed rows'} ({scope.reason})"
+        )
+        result = STEP_KINDS[step.kind].run(ctx, step, scope)
+        _stage_step_state(ctx, step, scope)
         session.finish_step(ok=True)
         if session.writes and session.run_id is not None:
             session.state.resolve_others(session.run_id, step.name)
@@ -205,6 +208,39 @@ def _run_step(session: Session, flow: Flow, step: CopyStep | StatusStep) -> Step
     result.statements = session.statements() - statements
     result.helper_requests = session.helper.requests_sent - requests
     return result
+
+
+def _step_context(session: Session, flow: Flow) -> StepContext:
+    def on_problems(problems: list[Problem]) -> None:
+        if session.writes and session.run_id is not None:
+            session.state.record_problems(session.run_id, problems)
+
+    hours = session.settings.full_every_hours
+    return StepContext(
+        flow=flow.name,
+        dbs=session.dbs,
+        helper=session.helper,
+        batch_size=session.settings.batch_size,
+        reader=session.state if session.state_exists else None,
+        step_state=session.baselines,
+        run_id=session.run_id,
+        full=session.full,
+        full_every=timedelta(hours=hours) if hours else None,
+        identities=session.identities,
+        own_writes=session.own_writes,
+        on_problems=on_problems,
+    )
+
+
+def _stage_step_state(ctx: StepContext, step: Step, scope: Scope) -> None:
+    """What the next run's change detection needs, committed after the step's data (see `changes`)."""
+    if ctx.step_state is None:
+        return
+    for watch, mark in scope.pending:
+        ctx.step_state.save_watermark(step.name, watch.side.value, watch.table, mark, scope.full)
+    for (side, table), xids in ctx.written.items():
+        if xids:
+            ctx.step_state.record_own_writes(side, table, xids)
 
 
 def _safe_rollback(session: Session) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
 
@@ -20,6 +20,14 @@ class Side(StrEnum):
 
     DB1 = "db1"
     DB2 = "db2"
+
+
+class Watch(NamedTuple):
+    """A table whose changes make a step look at a row: the side, the table and its key column."""
+
+    side: Side
+    table: str
+    key: str
 
 
 class Declaration(BaseModel):
@@ -122,7 +130,8 @@ class CopyStep(Declaration):
     source_table: Identifier
     source_key: Identifier
     source_sql: str | None = None
-    """A SELECT over the source database; its columns are what `source` names refer to."""
+    """A SELECT over the source database; its columns are what `source` names refer to. `{source}` in it
+    stands for the rows of source_table this run reads (all of them, or the changed ones)."""
     target: Side
     target_table: Identifier
     target_key: Identifier
@@ -138,6 +147,8 @@ class CopyStep(Declaration):
     def _consistent(self) -> CopyStep:
         if self.source == self.target:
             raise ValueError(f"step {self.name}: source and target are the same database")
+        if self.source_sql is not None and "{source}" not in self.source_sql:
+            raise ValueError(f"step {self.name}: source_sql must read {{source}} (the rows of {self.source_table})")
         targets = [column.target for column in self.columns]
         duplicated = sorted({name for name in targets if targets.count(name) > 1})
         if duplicated:
@@ -150,6 +161,19 @@ class CopyStep(Declaration):
         if unknown:
             raise ValueError(f"step {self.name}: rules name unmapped columns: {', '.join(sorted(unknown))}")
         return self
+
+    @property
+    def driver(self) -> Watch:
+        """The table the step reads row by row."""
+        return Watch(self.source, self.source_table, self.source_key)
+
+    @property
+    def watches(self) -> tuple[Watch, ...]:
+        """Changes here bring a row into the run. An insert-only step ignores the target: a row deleted
+        there is only put back by a full comparison."""
+        if self.mode == "insert_missing":
+            return (self.driver,)
+        return (self.driver, Watch(self.target, self.target_table, self.target_key))
 
 
 class StatusStep(Declaration):
@@ -180,6 +204,16 @@ class StatusStep(Declaration):
         if value not in CONVERTERS:
             raise ValueError(f"unknown converter {value!r}")
         return value
+
+    @property
+    def driver(self) -> Watch:
+        """The table the step reads row by row."""
+        return Watch(self.left, self.left_table, self.left_key)
+
+    @property
+    def watches(self) -> tuple[Watch, ...]:
+        """A change on either side brings the row into the run."""
+        return (self.driver, Watch(self.right, self.right_table, self.right_key))
 
 
 Step = CopyStep | StatusStep

@@ -133,7 +133,7 @@ SELECT DISTINCT ON (p.id)
        (p.created_at AT TIME ZONE 'America/Sao_Paulo')::date AS created_on,
        u.id AS universitario_id,
        a.id AS anunciante_id
-FROM pagamento_plano p
+FROM {source} p
 LEFT JOIN universitario u ON lower(btrim(u.email)) = lower(btrim(p.email))
 LEFT JOIN anunciante a ON lower(btrim(a.email)) = lower(btrim(p.email))
 ORDER BY p.id

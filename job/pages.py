@@ -1,50 +1,41 @@
-"""Reading a source in fixed-size pages by key (keyset pagination): one statement per page."""
+"""Reading rows: a step's rows streamed in fixed-size batches through one server-side cursor, and
+the rows of a table by key, one statement each."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg2.extensions
 from psycopg2 import sql
 
+from job.db import Database
 
-def source_relation(table: str, source_sql: str | None) -> sql.Composable:
-    """What a step reads from: its table, or its declared query as a subselect named s."""
-    return sql.SQL("({}) AS s").format(sql.SQL(source_sql)) if source_sql else sql.Identifier(table)
+_cursor_names = itertools.count(1)
 
 
-def read_pages(
-    cur: psycopg2.extensions.cursor,
-    table: str,
-    key: str,
-    columns: Sequence[str],
-    batch_size: int,
-    source_sql: str | None = None,
+def stream_rows(
+    db: Database, relation: sql.Composable, key: str, columns: Sequence[str], batch_size: int
 ) -> Iterator[list[dict[str, Any]]]:
-    """Yield the rows of `table` (or of the `source_sql` query) in key order, `batch_size` at a time."""
-    relation = source_relation(table, source_sql)
+    """Yield the rows of `relation` in key order, `batch_size` at a time.
+
+    One query runs once on the server (a join in it is computed once, not once per batch) and each
+    batch is one FETCH. The cursor lives in the step's transaction: consume it before the step ends."""
     names = list(dict.fromkeys([key, *columns]))
-    selected = sql.SQL(", ").join(sql.Identifier(name) for name in names)
-    first = sql.SQL("SELECT {cols} FROM {rel} ORDER BY {key} LIMIT %s").format(
-        cols=selected, rel=relation, key=sql.Identifier(key)
+    query = sql.SQL("SELECT {cols} FROM {rel} AS s ORDER BY {key}").format(
+        cols=sql.SQL(", ").join(sql.Identifier(name) for name in names), rel=relation, key=sql.Identifier(key)
     )
-    following = sql.SQL("SELECT {cols} FROM {rel} WHERE {key} > %s ORDER BY {key} LIMIT %s").format(
-        cols=selected, rel=relation, key=sql.Identifier(key)
-    )
-    last_key: Any = None
-    while True:
-        if last_key is None:
-            cur.execute(first, (batch_size,))
-        else:
-            cur.execute(following, (last_key, batch_size))
-        rows = cur.fetchall()
-        if not rows:
-            return
-        yield [dict(zip(names, row, strict=True)) for row in rows]
-        if len(rows) < batch_size:
-            return
-        last_key = rows[-1][0]
+    with db.conn.cursor(name=f"hs_stream_{next(_cursor_names)}") as cur:
+        cur.itersize = batch_size
+        cur.execute(query)
+        while True:
+            rows = cur.fetchmany(batch_size)
+            db.conn.statement_counter.count += 1
+            if rows:
+                yield [dict(zip(names, row, strict=True)) for row in rows]
+            if len(rows) < batch_size:
+                return
 
 
 def fetch_by_keys(

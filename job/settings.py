@@ -55,6 +55,9 @@ class JobSettings(BaseSettings):
     """Retries of a helper request after a transient failure, with exponential backoff."""
     helper_backoff_s: float = Field(0.5, ge=0, le=30, validation_alias=_env("JOB_HELPER_BACKOFF_S"))
     """First backoff delay; doubles on every retry (with jitter)."""
+    full_every_hours: float = Field(24.0, ge=0, le=24 * 366, validation_alias=_env("JOB_FULL_EVERY_HOURS"))
+    """A step compares every row (not only the changed ones) when its last full comparison is older than this;
+    0 never does on its own (`run --full` still does)."""
     connect_timeout_s: int = Field(10, ge=1, le=120, validation_alias=_env("JOB_CONNECT_TIMEOUT_S"))
     """Timeout of a database connection attempt."""
     statement_timeout_s: int = Field(300, ge=1, le=3600, validation_alias=_env("JOB_STATEMENT_TIMEOUT_S"))

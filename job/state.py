@@ -11,11 +11,13 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import psycopg2.extras
 from psycopg2 import sql
 
+from job.changes import Identity, Watermark
 from job.db import Database
 from job.errors import LockHeld
 
@@ -65,6 +67,26 @@ MIGRATIONS: tuple[str, ...] = (
         right_value text        NOT NULL,
         resolution  text        NOT NULL,
         recorded_at timestamptz NOT NULL DEFAULT now()
+    );
+    """,
+    """
+    CREATE TABLE {schema}.watermarks (
+        step              text        NOT NULL,
+        side              text        NOT NULL,
+        table_name        text        NOT NULL,
+        system_identifier text,
+        database_oid      bigint      NOT NULL,
+        bound             bigint      NOT NULL,
+        full_at           timestamptz NOT NULL,
+        saved_at          timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (step, side, table_name)
+    );
+    CREATE TABLE {schema}.own_writes (
+        side       text        NOT NULL,
+        table_name text        NOT NULL,
+        xid        bigint      NOT NULL,
+        written_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (side, table_name, xid)
     );
     """,
 )
@@ -244,6 +266,76 @@ class StateStore:
                 [(step, key, left, right) for key, (left, right) in values.items()],
                 page_size=len(values),
             )
+
+    def watermarks(self, step: str) -> dict[tuple[str, str], tuple[Watermark, datetime]]:
+        """(side, table) → what the step last saw of it and when it last compared it in full."""
+        if not self.exists():
+            return {}
+        rows = self._dicts(
+            "SELECT side, table_name, system_identifier, database_oid, bound, full_at FROM {schema}.watermarks "
+            "WHERE step = %s",
+            (step,),
+        )
+        return {
+            (r["side"], r["table_name"]): (
+                Watermark(Identity(r["system_identifier"], int(r["database_oid"])), int(r["bound"])),
+                r["full_at"],
+            )
+            for r in rows
+        }
+
+    def save_watermark(self, step: str, side: str, table: str, mark: Watermark, full: bool) -> None:
+        """Stage what this step saw (commit with the step); `full`: it compared every row just now."""
+        with self.db.cursor() as cur:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO {schema}.watermarks (step, side, table_name, system_identifier, database_oid, bound, "
+                    "full_at) VALUES (%s, %s, %s, %s, %s, %s, now()) ON CONFLICT (step, side, table_name) DO UPDATE "
+                    "SET system_identifier = EXCLUDED.system_identifier, database_oid = EXCLUDED.database_oid, "
+                    "bound = EXCLUDED.bound, saved_at = now(), full_at = CASE WHEN %s THEN now() "
+                    "ELSE watermarks.full_at END"
+                ),
+                (step, side, table, mark.identity.system_identifier, mark.identity.database_oid, mark.bound, full),
+            )
+
+    def own_writes(self, side: str, table: str) -> set[int]:
+        """The 64-bit transaction ids of the job's own writes to a table that a watermark may still see."""
+        if not self.exists():
+            return set()
+        with self.db.cursor() as cur:
+            cur.execute(
+                self._sql("SELECT xid FROM {schema}.own_writes WHERE side = %s AND table_name = %s"), (side, table)
+            )
+            return {int(xid) for (xid,) in cur.fetchall()}
+
+    def record_own_writes(self, side: str, table: str, xids: Iterable[int]) -> None:
+        """Stage the ids the job's writes returned, then forget those every watermark of the table is past."""
+        with self.db.cursor() as cur:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO {schema}.own_writes (side, table_name, xid) SELECT %s, %s, unnest(%s::bigint[]) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                (side, table, sorted(set(xids))),
+            )
+            cur.execute(
+                self._sql(
+                    "DELETE FROM {schema}.own_writes o WHERE o.side = %s AND o.table_name = %s AND o.xid < "
+                    "(SELECT min(w.bound) FROM {schema}.watermarks w WHERE w.side = o.side "
+                    "AND w.table_name = o.table_name)"
+                ),
+                (side, table),
+            )
+
+    def open_problem_keys(self, step: str) -> list[str]:
+        """Keys of the step's rows rejected or deferred and not yet resolved: every run tries them again."""
+        if not self.exists():
+            return []
+        with self.db.cursor() as cur:
+            cur.execute(
+                self._sql("SELECT row_key FROM {schema}.rejections WHERE step = %s AND resolved_at IS NULL"), (step,)
+            )
+            return [key for (key,) in cur.fetchall()]
 
     def recent_runs(self, limit: int) -> list[dict[str, Any]]:
         return self._dicts(

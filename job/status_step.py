@@ -14,12 +14,13 @@ from typing import Any
 
 from job.convert import CONVERTERS
 from job.copy_step import target_table_columns
-from job.db import Database
 from job.flow_model import StatusStep
-from job.pages import fetch_by_keys, read_pages
+from job.pages import fetch_by_keys, stream_rows
 from job.report import StepResult
 from job.rows import PendingRow, problems_of
-from job.state import Conflict, StateStore
+from job.scope import Scope
+from job.state import Conflict
+from job.step_context import StepContext
 from job.writes import update_pending
 
 Baseline = tuple[str | None, str | None]
@@ -65,74 +66,80 @@ def decide(
     return Decision(new_right=to_right(left_value), conflict=left_changed and right_changed)
 
 
-@dataclass
-class StatusContext:
-    """What a status step needs from the run. `baselines` is transactional; None in plan mode."""
-
-    flow: str
-    left: Database
-    right: Database
-    reader: StateStore | None
-    baselines: StateStore | None
-    run_id: int | None
-    batch_size: int
-
-
-def run_status_step(ctx: StatusContext, step: StatusStep, on_problems: Any) -> StepResult:
+def run_status_step(ctx: StepContext, step: StatusStep, scope: Scope) -> StepResult:
     """Run the step inside both databases' open transactions; the caller commits or rolls back."""
     result = StepResult(step.name)
-    with ctx.left.cursor() as lcur, ctx.right.cursor() as rcur:
-        left_cols = target_table_columns(lcur, ctx.left, step.left_table, [step.left_key, step.left_column])
+    left_db, right_db = ctx.dbs[step.left], ctx.dbs[step.right]
+    with left_db.cursor() as lcur, right_db.cursor() as rcur:
+        left_cols = target_table_columns(lcur, left_db, step.left_table, [step.left_key, step.left_column])
         right_cols = target_table_columns(
-            rcur, ctx.right, step.right_table, [step.right_key, step.right_column, *step.right_update_timestamps]
+            rcur, right_db, step.right_table, [step.right_key, step.right_column, *step.right_update_timestamps]
         )
-        for page in read_pages(lcur, step.left_table, step.left_key, [step.left_column], ctx.batch_size):
+        if scope.empty:
+            return result
+        relation = scope.rows_of(step.left_table, step.left_key)
+        for page in stream_rows(left_db, relation, step.left_key, [step.left_column], ctx.batch_size):
             keys = [str(row[step.left_key]) for row in page]
             rights = fetch_by_keys(
                 rcur, step.right_table, step.right_key, right_cols[step.right_key].base_type, [step.right_column], keys
             )
             bases = ctx.reader.baselines(step.name, keys) if ctx.reader else {}
-            left_rows, right_rows, conflicts, seen = [], [], [], {}
-            for row in page:
-                key = str(row[step.left_key])
-                if key not in rights:
-                    continue
-                left, right = row[step.left_column], rights[key][step.right_column]
-                decision = decide(
-                    left,
-                    right,
-                    bases.get(key),
-                    CONVERTERS[step.left_to_common].function,
-                    CONVERTERS[step.right_to_common].function,
-                    CONVERTERS[step.common_to_left].function,
-                    CONVERTERS[step.common_to_right].function,
-                )
-                if decision.new_left is not None:
-                    left_rows.append(PendingRow(key, row, {step.left_column: decision.new_left}))
-                if decision.new_right is not None:
-                    right_rows.append(PendingRow(key, row, {step.right_column: decision.new_right}))
-                if decision.conflict:
-                    conflicts.append(_conflict(step, key, bases.get(key), left, right, decision))
-                seen[key] = (
-                    canonical(left if decision.new_left is None else decision.new_left),
-                    canonical(right if decision.new_right is None else decision.new_right),
-                )
-                if decision == Decision():
-                    result.unchanged += 1
-            result.updated += update_pending(lcur, step.left_table, step.left_key, left_cols, left_rows)
-            result.updated += update_pending(
+            left_rows, right_rows, conflicts, seen = _decide_page(step, page, rights, bases, result)
+            left_count, left_by = update_pending(lcur, step.left_table, step.left_key, left_cols, left_rows)
+            right_count, right_by = update_pending(
                 rcur, step.right_table, step.right_key, right_cols, right_rows, step.right_update_timestamps
             )
+            result.updated += left_count + right_count
+            ctx.note_written(step.left, step.left_table, left_by)
+            ctx.note_written(step.right, step.right_table, right_by)
             problems = problems_of(ctx.flow, step.name, (*left_rows, *right_rows))
             for problem in problems:
                 seen.pop(problem.row_key, None)
             result.note_conflicts(conflicts)
-            if ctx.baselines is not None and ctx.run_id is not None:
-                ctx.baselines.save_baselines(step.name, seen)
-                ctx.baselines.record_conflicts(ctx.run_id, conflicts)
+            if ctx.step_state is not None and ctx.run_id is not None:
+                ctx.step_state.save_baselines(step.name, seen)
+                ctx.step_state.record_conflicts(ctx.run_id, conflicts)
             result.note(problems)
-            on_problems(problems)
+            ctx.on_problems(problems)
     return result
+
+
+def _decide_page(
+    step: StatusStep,
+    page: list[dict[str, Any]],
+    rights: dict[str, dict[str, Any]],
+    bases: dict[str, Baseline],
+    result: StepResult,
+) -> tuple[list[PendingRow], list[PendingRow], list[Conflict], dict[str, Baseline]]:
+    """The rows to write on each side, the conflicts, and the baselines to save, for one page."""
+    left_rows, right_rows, conflicts, seen = [], [], [], {}
+    for row in page:
+        key = str(row[step.left_key])
+        if key not in rights:
+            continue
+        left, right = row[step.left_column], rights[key][step.right_column]
+        decision = decide(
+            left,
+            right,
+            bases.get(key),
+            CONVERTERS[step.left_to_common].function,
+            CONVERTERS[step.right_to_common].function,
+            CONVERTERS[step.common_to_left].function,
+            CONVERTERS[step.common_to_right].function,
+        )
+        if decision.new_left is not None:
+            left_rows.append(PendingRow(key, row, {step.left_column: decision.new_left}))
+        if decision.new_right is not None:
+            right_rows.append(PendingRow(key, row, {step.right_column: decision.new_right}))
+        if decision.conflict:
+            conflicts.append(_conflict(step, key, bases.get(key), left, right, decision))
+        seen[key] = (
+            canonical(left if decision.new_left is None else decision.new_left),
+            canonical(right if decision.new_right is None else decision.new_right),
+        )
+        if decision == Decision():
+            result.unchanged += 1
+    return left_rows, right_rows, conflicts, seen
 
 
 def _conflict(step: StatusStep, key: str, base: Baseline | None, left: object, right: object, d: Decision) -> Conflict:

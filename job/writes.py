@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
 from psycopg2 import sql
 
+from job.changes import full_xid
 from job.db import ColumnInfo, db_error_reason, savepoint
 from job.rows import PendingRow
 
@@ -17,23 +19,42 @@ T = TypeVar("T")
 # Only errors about the data itself are a row's fault; anything else (lost connection, missing
 # table, timeout) fails the step.
 ROW_ERRORS = (psycopg2.IntegrityError, psycopg2.DataError)
+# Appended to every write: the ids of the (sub)transactions that wrote the rows, so that the next
+# run's change detection can tell the job's own writes from everyone else's.
+WRITTEN_XIDS = "SELECT DISTINCT xmin::text::bigint, pg_current_xact_id()::text::bigint FROM written"
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """What a write did: the rows the database refused (with its reason) and the ids that wrote the rest."""
+
+    refused: list[tuple[T, str]] = field(default_factory=list)
+    xids: set[int] = field(default_factory=set)
+
+    def add(self, other: Outcome[T]) -> Outcome[T]:
+        self.refused += other.refused
+        self.xids |= other.xids
+        return self
 
 
 def write_isolated(
-    cur: psycopg2.extensions.cursor, rows: Sequence[T], write: Callable[[Sequence[T]], None]
-) -> list[tuple[T, str]]:
+    cur: psycopg2.extensions.cursor, rows: Sequence[T], write: Callable[[Sequence[T]], set[int]]
+) -> Outcome[T]:
     """Write all rows in one statement; when refused, bisect to find and return only the refused rows."""
     if not rows:
-        return []
+        return Outcome()
     try:
         with savepoint(cur):
-            write(rows)
+            return Outcome(xids=write(rows))
     except ROW_ERRORS as exc:
         if len(rows) == 1:
-            return [(rows[0], db_error_reason(exc))]
+            return Outcome(refused=[(rows[0], db_error_reason(exc))])
         middle = len(rows) // 2
-        return write_isolated(cur, rows[:middle], write) + write_isolated(cur, rows[middle:], write)
-    return []
+        return write_isolated(cur, rows[:middle], write).add(write_isolated(cur, rows[middle:], write))
+
+
+def _xids(found: Sequence[tuple[int, int]]) -> set[int]:
+    return {full_xid(int(xid), int(top)) for xid, top in found}
 
 
 def cast_type(info: ColumnInfo) -> sql.Composable:
@@ -49,14 +70,20 @@ def insert_rows(
     columns: Sequence[str],
     rows: Sequence[Sequence[object]],
     now_columns: Sequence[str] = (),
-) -> None:
-    """INSERT every row in one statement; `now_columns` are set to now()."""
-    statement = sql.SQL("INSERT INTO {table} ({columns}) VALUES %s").format(
+) -> set[int]:
+    """INSERT every row in one statement; `now_columns` are set to now(). Returns the writing ids."""
+    statement = sql.SQL(
+        "WITH written AS (INSERT INTO {table} ({columns}) VALUES %s RETURNING xmin) " + WRITTEN_XIDS
+    ).format(
         table=sql.Identifier(table),
         columns=sql.SQL(", ").join(sql.Identifier(name) for name in [*columns, *now_columns]),
     )
     template = "(" + ", ".join(["%s"] * len(columns) + ["now()"] * len(now_columns)) + ")"
-    psycopg2.extras.execute_values(cur, statement.as_string(cur), rows, template=template, page_size=len(rows))
+    return _xids(
+        psycopg2.extras.execute_values(
+            cur, statement.as_string(cur), rows, template=template, page_size=len(rows), fetch=True
+        )
+    )
 
 
 def update_rows(
@@ -66,8 +93,8 @@ def update_rows(
     columns: Sequence[ColumnInfo],
     rows: Sequence[Sequence[object]],
     now_columns: Sequence[str] = (),
-) -> None:
-    """UPDATE every row in one statement. Each row is (key, value1, set1, value2, set2, ...):
+) -> set[int]:
+    """UPDATE every row in one statement, returning the writing ids. Each row is (key, value1, set1, value2, set2, ...):
     a column is written only where its `set` flag is true, so one statement serves rows that
     changed different columns."""
     assignments = [
@@ -79,7 +106,8 @@ def update_rows(
     assignments += [sql.SQL("{} = now()").format(sql.Identifier(name)) for name in now_columns]
     value_names = [key.name] + [name for info in columns for name in (info.name, f"{info.name}__set")]
     statement = sql.SQL(
-        "UPDATE {table} AS t SET {assignments} FROM (VALUES %s) AS v ({names}) WHERE t.{key} = v.{key}"
+        "WITH written AS (UPDATE {table} AS t SET {assignments} FROM (VALUES %s) AS v ({names}) "
+        "WHERE t.{key} = v.{key} RETURNING t.xmin) " + WRITTEN_XIDS
     ).format(
         table=sql.Identifier(table),
         assignments=sql.SQL(", ").join(assignments),
@@ -90,8 +118,10 @@ def update_rows(
     for info in columns:
         casts += [sql.SQL("%s::{}").format(cast_type(info)), sql.SQL("%s::boolean")]
     template = sql.SQL("(") + sql.SQL(", ").join(casts) + sql.SQL(")")
-    psycopg2.extras.execute_values(
-        cur, statement.as_string(cur), rows, template=template.as_string(cur), page_size=len(rows)
+    return _xids(
+        psycopg2.extras.execute_values(
+            cur, statement.as_string(cur), rows, template=template.as_string(cur), page_size=len(rows), fetch=True
+        )
     )
 
 
@@ -102,8 +132,10 @@ def update_pending(
     columns: dict[str, ColumnInfo],
     rows: Sequence[PendingRow],
     now_columns: Sequence[str] = (),
-) -> int:
-    """Write each row's changed values (row.values) in one UPDATE; reject the refused rows; return how many went."""
+) -> tuple[int, set[int]]:
+    """Write each row's changed values (row.values) in one UPDATE; reject the refused rows.
+
+    Returns how many went through and the ids that wrote them."""
     changed = list(dict.fromkeys(name for row in rows for name in row.values))
     infos = [columns[name] for name in changed]
 
@@ -113,9 +145,10 @@ def update_pending(
             encoded += [row.values.get(name), name in row.values]
         return encoded
 
-    def write(batch: Sequence[PendingRow]) -> None:
-        update_rows(cur, table, columns[key], infos, [encode(row) for row in batch], now_columns)
+    def write(batch: Sequence[PendingRow]) -> set[int]:
+        return update_rows(cur, table, columns[key], infos, [encode(row) for row in batch], now_columns)
 
-    for row, reason in write_isolated(cur, rows, write):
+    outcome = write_isolated(cur, rows, write)
+    for row, reason in outcome.refused:
         row.reject(reason)
-    return sum(row.ok for row in rows)
+    return sum(row.ok for row in rows), outcome.xids

@@ -1,0 +1,134 @@
+"""Which rows a step looks at in this run: every row (a full comparison) or the changed ones.
+
+The changed keys go into a temporary table on the database the step reads (`pg_temp.hs_changed`):
+rows of the watched tables written since the last run (see `changes`), plus the step's open
+rejections and deferrals, which every run tries again whatever changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import psycopg2.extensions
+from psycopg2 import sql
+
+from job.changes import Snapshot, Watermark, take_snapshot, why_full, window
+from job.db import table_columns
+from job.errors import FatalSyncError
+from job.flow_model import Side, Watch
+from job.step_context import StepContext
+
+CHANGED = sql.SQL("pg_temp.hs_changed")
+# Below this many keys the planner's guess for an unanalysed temporary table is good enough.
+ANALYZE_FROM = 1000
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rows of one step in this run, and the watermarks to save once the step has succeeded."""
+
+    full: bool
+    reason: str
+    changed: int = 0
+    """Keys in the change set (incremental scopes only)."""
+    pending: tuple[tuple[Watch, Watermark], ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not self.full and self.changed == 0
+
+    def rows_of(self, table: str, key: str) -> sql.Composable:
+        """The rows of the step's driving table this run reads, as a relation."""
+        if self.full:
+            return sql.Identifier(table)
+        return sql.SQL("(SELECT * FROM {table} WHERE {key} IN (SELECT key FROM {changed}))").format(
+            table=sql.Identifier(table), key=sql.Identifier(key), changed=CHANGED
+        )
+
+
+def decide_scope(ctx: StepContext, step: str, watches: Sequence[Watch]) -> Scope:
+    """Take the snapshots, then choose between a full comparison and the change set (built here)."""
+    driver = watches[0]
+    sides = dict.fromkeys(watch.side for watch in watches)
+    snapshots: dict[Side, Snapshot] = {}
+    for side in sides:
+        with ctx.dbs[side].cursor() as cur:
+            snapshots[side] = take_snapshot(cur)
+    pending = tuple((w, Watermark(ctx.identities[w.side], snapshots[w.side].xmin)) for w in watches)
+    marks = ctx.reader.watermarks(step) if ctx.reader else {}
+    reason = _full_reason(ctx, watches, marks, snapshots)
+    if reason:
+        return Scope(full=True, reason=reason, pending=pending)
+    with ctx.dbs[driver.side].cursor() as cur:
+        key_type = _key_type(cur, ctx, driver)
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(CHANGED))
+        cur.execute(sql.SQL("CREATE TEMPORARY TABLE hs_changed (key {} PRIMARY KEY)").format(sql.SQL(key_type)))
+        changed, keys = 0, list(ctx.reader.open_problem_keys(step) if ctx.reader else [])
+        for watch in watches:
+            condition = window(
+                marks[(watch.side.value, watch.table)][0].bound,
+                snapshots[watch.side],
+                ctx.known_own_writes(watch.side, watch.table),
+            )
+            if watch.side == driver.side:
+                changed += _insert_changed(cur, watch, condition)
+            else:
+                keys += _changed_keys(ctx.dbs[watch.side].cursor(), watch, condition)
+        if keys:
+            cur.execute(
+                sql.SQL("INSERT INTO {} SELECT unnest(%s::text[])::{} ON CONFLICT DO NOTHING").format(
+                    CHANGED, sql.SQL(key_type)
+                ),
+                (sorted(set(keys)),),
+            )
+            changed += cur.rowcount
+        if changed >= ANALYZE_FROM:
+            cur.execute(sql.SQL("ANALYZE {}").format(CHANGED))
+    return Scope(full=False, reason="changes since the last run", changed=changed, pending=pending)
+
+
+def _full_reason(
+    ctx: StepContext,
+    watches: Sequence[Watch],
+    marks: dict[tuple[str, str], tuple[Watermark, datetime]],
+    snapshots: dict[Side, Snapshot],
+) -> str | None:
+    if ctx.full:
+        return "a full comparison was asked for (--full)"
+    for watch in watches:
+        found = marks.get((watch.side.value, watch.table))
+        why = why_full(found[0] if found else None, ctx.identities[watch.side], snapshots[watch.side])
+        if why:
+            return f"{watch.side.upper()} {watch.table}: {why}"
+        if found and ctx.full_every and found[1] < datetime.now(UTC) - ctx.full_every:
+            return f"{watch.side.upper()} {watch.table}: the last full comparison is older than JOB_FULL_EVERY_HOURS"
+    return None
+
+
+def _key_type(cur: psycopg2.extensions.cursor, ctx: StepContext, driver: Watch) -> str:
+    columns = table_columns(cur, driver.table)
+    if driver.key not in columns:
+        what = f"table {driver.table}" if not columns else f"column {driver.key} in {driver.table}"
+        raise FatalSyncError(f"{ctx.dbs[driver.side].role} has no {what}: run `python -m job check` for the full list")
+    return columns[driver.key].base_type
+
+
+def _insert_changed(cur: psycopg2.extensions.cursor, watch: Watch, condition: sql.Composable) -> int:
+    cur.execute(
+        sql.SQL("INSERT INTO {changed} SELECT {key} FROM {table} WHERE {cond} ON CONFLICT DO NOTHING").format(
+            changed=CHANGED, key=sql.Identifier(watch.key), table=sql.Identifier(watch.table), cond=condition
+        )
+    )
+    return int(cur.rowcount)
+
+
+def _changed_keys(cur: psycopg2.extensions.cursor, watch: Watch, condition: sql.Composable) -> list[str]:
+    with cur:
+        cur.execute(
+            sql.SQL("SELECT {key}::text FROM {table} WHERE {cond}").format(
+                key=sql.Identifier(watch.key), table=sql.Identifier(watch.table), cond=condition
+            )
+        )
+        return [key for (key,) in cur.fetchall()]

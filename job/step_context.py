@@ -1,0 +1,52 @@
+"""What every step kind gets from the run: one contract, whatever the kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from job.changes import Identity
+from job.db import Database
+from job.flow_model import Side
+from job.helper_client import HelperClient
+from job.state import Problem, StateStore
+
+TableRef = tuple[str, str]
+"""(side, table): a table of DB1 or DB2."""
+
+
+@dataclass
+class StepContext:
+    """The open databases, the state and the run's choices, as one step sees them."""
+
+    flow: str
+    dbs: dict[Side, Database]
+    helper: HelperClient | None
+    batch_size: int
+    reader: StateStore | None
+    """The state as the last runs left it (None before the first run has created it)."""
+    step_state: StateStore | None
+    """Staged with the step and committed after its data (None in plan mode: nothing is saved)."""
+    run_id: int | None
+    full: bool = False
+    """Compare every row, whatever the change detection says (`run --full`)."""
+    full_every: timedelta | None = None
+    """A step whose last full comparison is older than this compares every row."""
+    identities: dict[Side, Identity] = field(default_factory=dict)
+    own_writes: dict[TableRef, set[int]] = field(default_factory=dict)
+    """The 64-bit transaction ids of the job's own writes, per table: known from the state and this run."""
+    written: dict[TableRef, set[int]] = field(default_factory=dict)
+    """What this step wrote (ids per table), staged once it succeeds."""
+    on_problems: Callable[[list[Problem]], None] = lambda _problems: None
+
+    def note_written(self, side: Side, table: str, xids: set[int]) -> None:
+        self.written.setdefault((side.value, table), set()).update(xids)
+        self.known_own_writes(side, table).update(xids)
+
+    def known_own_writes(self, side: Side, table: str) -> set[int]:
+        """Own writes to this table, loaded from the state the first time a step asks."""
+        ref = (side.value, table)
+        if ref not in self.own_writes:
+            self.own_writes[ref] = self.reader.own_writes(*ref) if self.reader else set()
+        return self.own_writes[ref]
