@@ -14,11 +14,14 @@ went backwards (a restore), or the gap is too wide for 32-bit ids to be told apa
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import psycopg2.extensions
 from psycopg2 import sql
+
+from job.db import savepoint
 
 XID_SPAN = 1 << 32
 # Far below the 2**31 at which PostgreSQL itself stops telling 32-bit ids apart.
@@ -55,14 +58,10 @@ def database_identity(cur: psycopg2.extensions.cursor) -> Identity:
     cur.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
     row = cur.fetchone()
     oid = int(row[0]) if row else 0
-    try:
-        cur.execute("SAVEPOINT identity")
+    found = None
+    with contextlib.suppress(psycopg2.Error), savepoint(cur, "identity"):
         cur.execute("SELECT system_identifier::text FROM pg_control_system()")
         found = cur.fetchone()
-        cur.execute("RELEASE SAVEPOINT identity")
-    except psycopg2.Error:
-        cur.execute("ROLLBACK TO SAVEPOINT identity")
-        found = None
     return Identity(found[0] if found else None, oid)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg2.extensions
@@ -10,7 +13,7 @@ from psycopg2 import sql
 from job.convert import COMPARATORS, CONVERTERS, KEEP, ConversionError
 from job.db import ColumnInfo, Database, table_columns
 from job.errors import FatalSyncError
-from job.flow_model import Column, CopyStep
+from job.flow_model import CopyStep
 from job.pages import fetch_by_keys, stream_rows
 from job.report import StepResult
 from job.resolvers import RESOLVERS, ResolveContext, check_reference, resolve_lookup
@@ -18,7 +21,7 @@ from job.rows import PendingRow, check_values, problems_of
 from job.scope import Scope
 from job.state import Problem
 from job.step_context import StepContext
-from job.writes import insert_rows, update_pending, write_isolated
+from job.writes import insert_rows, update_pending
 
 
 def source_relation(step: CopyStep, scope: Scope) -> sql.Composable:
@@ -58,6 +61,27 @@ def run_copy_step(ctx: StepContext, step: CopyStep, scope: Scope) -> StepResult:
     return result
 
 
+@dataclass(frozen=True)
+class _Mapped:
+    """One mapped column the engine converts itself: target, source (None: a constant), converter."""
+
+    target: str
+    source: str | None
+    convert: Callable[[Any], Any]
+    constant: Any
+    compare: Callable[[object, object], bool]
+
+
+@functools.cache
+def _mapped(step: CopyStep) -> tuple[_Mapped, ...]:
+    """The step's columns that are converted from the source (not resolved at insert time), worked out once."""
+    return tuple(
+        _Mapped(c.target, c.source, CONVERTERS[c.convert].function, c.constant, COMPARATORS[c.compare])
+        for c in step.columns
+        if not c.is_derived
+    )
+
+
 def _sync_batch(
     ctx: StepContext,
     step: CopyStep,
@@ -67,13 +91,13 @@ def _sync_batch(
     resolve_ctx: ResolveContext,
     result: StepResult,
 ) -> list[Problem]:
-    compared = [c for c in step.columns if not c.is_derived] if step.mode != "insert_missing" else []
+    mapped = _mapped(step)
     existing = fetch_by_keys(
         tcur,
         step.target_table,
         step.target_key,
         columns[step.target_key].base_type,
-        [c.target for c in compared],
+        [m.target for m in mapped] if step.mode != "insert_missing" else [],
         [str(row[step.source_key]) for row in page],
     )
     inserts: list[PendingRow] = []
@@ -82,14 +106,15 @@ def _sync_batch(
         row = PendingRow(key=str(source_row[step.source_key]), source=source_row)
         current = existing.get(row.key)
         if current is None and step.mode != "update_existing":
-            _build_insert(step, row, columns)
+            _build_insert(step, mapped, row, columns)
             inserts.append(row)
-        elif current is not None and step.mode != "insert_missing" and _build_update(step, row, current, columns):
-            updates.append(row)
         elif current is not None and step.mode != "insert_missing":
-            result.unchanged += 1  # rows an insert-only step finds present are out of its scope, not "unchanged"
+            if _build_update(step, mapped, row, current, columns):
+                updates.append(row)
+            else:
+                result.unchanged += 1  # rows an insert-only step finds present are out of its scope, not "unchanged"
     _resolve(step, resolve_ctx, inserts, columns)
-    inserted, inserted_by = _write_inserts(tcur, step, [row for row in inserts if row.ok])
+    inserted, inserted_by = _write_inserts(tcur, step, columns, [row for row in inserts if row.ok])
     ok_updates = [row for row in updates if row.ok]
     updated, updated_by = update_pending(
         tcur, step.target_table, step.target_key, columns, ok_updates, step.update_timestamps
@@ -100,18 +125,15 @@ def _sync_batch(
     return problems_of(ctx.flow, step.name, (*inserts, *updates))
 
 
-def _convert(column: Column, row: PendingRow) -> Any:
-    if column.source is None:
-        return column.constant
-    return CONVERTERS[column.convert].function(row.source.get(column.source))
+def _value(column: _Mapped, row: PendingRow) -> Any:
+    return column.constant if column.source is None else column.convert(row.source.get(column.source))
 
 
-def _build_insert(step: CopyStep, row: PendingRow, columns: dict[str, ColumnInfo]) -> None:
+def _build_insert(step: CopyStep, mapped: tuple[_Mapped, ...], row: PendingRow, columns: dict[str, ColumnInfo]) -> None:
     try:
-        for column in step.columns:
-            if not column.is_derived:
-                value = _convert(column, row)
-                row.values[column.target] = None if value is KEEP else value
+        for column in mapped:
+            value = _value(column, row)
+            row.values[column.target] = None if value is KEEP else value
     except ConversionError as exc:
         row.reject(str(exc))
         return
@@ -120,17 +142,21 @@ def _build_insert(step: CopyStep, row: PendingRow, columns: dict[str, ColumnInfo
         present = sum(row.values.get(name) is not None for name in rule.columns)
         if present != 1:
             row.reject(rule.reason_if_none if present == 0 else rule.reason_if_many)
-    check_values(row, columns, step.target_table, [c.target for c in step.columns if not c.is_derived])
+    check_values(row, columns, step.target_table, list(row.values))
 
 
-def _build_update(step: CopyStep, row: PendingRow, current: dict[str, Any], columns: dict[str, ColumnInfo]) -> bool:
+def _build_update(
+    step: CopyStep,
+    mapped: tuple[_Mapped, ...],
+    row: PendingRow,
+    current: dict[str, Any],
+    columns: dict[str, ColumnInfo],
+) -> bool:
     """Fill row.values with the columns that really changed; True when there is something to write."""
     try:
-        for column in step.columns:
-            if column.is_derived:
-                continue
-            value = _convert(column, row)
-            if value is not KEEP and not COMPARATORS[column.compare](value, current[column.target]):
+        for column in mapped:
+            value = _value(column, row)
+            if value is not KEEP and not column.compare(value, current[column.target]):
                 row.values[column.target] = value
     except ConversionError as exc:
         row.reject(str(exc))
@@ -160,16 +186,14 @@ def _resolve(step: CopyStep, ctx: ResolveContext, rows: list[PendingRow], column
         check_values(row, columns, step.target_table, [c.target for c in step.columns if c.is_derived])
 
 
-def _write_inserts(cur: psycopg2.extensions.cursor, step: CopyStep, rows: list[PendingRow]) -> tuple[int, set[int]]:
-    names = [c.target for c in step.columns]
-    values = {row.key: [row.key, *(row.values.get(name) for name in names)] for row in rows}
-
-    def write(batch: Any) -> set[int]:
-        return insert_rows(
-            cur, step.target_table, [step.target_key, *names], [values[r.key] for r in batch], step.insert_timestamps
-        )
-
-    outcome = write_isolated(cur, rows, write)
-    for row, reason in outcome.refused:
-        row.reject(reason)
+def _write_inserts(
+    cur: psycopg2.extensions.cursor, step: CopyStep, columns: dict[str, ColumnInfo], rows: list[PendingRow]
+) -> tuple[int, set[int]]:
+    names = [step.target_key, *(c.target for c in step.columns)]
+    values = [[row.key, *(row.values.get(name) for name in names[1:])] for row in rows]
+    if not rows:
+        return 0, set()
+    outcome = insert_rows(cur, step.target_table, [columns[name] for name in names], values, step.insert_timestamps)
+    for position, reason in outcome.refused:
+        rows[position].reject(reason)
     return sum(row.ok for row in rows), outcome.xids

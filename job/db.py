@@ -54,6 +54,12 @@ class CountingCursor(psycopg2.extensions.cursor):
             counter.count += 1
         super().execute(query, vars)
 
+    def copy_expert(self, sql: Any, file: Any, size: int = 8192) -> None:
+        counter = getattr(self.connection, "statement_counter", None)
+        if counter is not None:
+            counter.count += 1
+        super().copy_expert(sql, file, size)
+
 
 class CountingConnection(psycopg2.extensions.connection):
     """A connection carrying a StatementCounter."""

@@ -11,8 +11,9 @@ import psycopg2.extensions
 import psycopg2.extras
 from psycopg2 import sql
 
+from job.bulk import insert_staged_sql, stage
 from job.changes import full_xid
-from job.db import ColumnInfo, db_error_reason, savepoint
+from job.db import ColumnInfo, db_error_reason
 from job.rows import PendingRow
 
 T = TypeVar("T")
@@ -22,6 +23,9 @@ ROW_ERRORS = (psycopg2.IntegrityError, psycopg2.DataError)
 # Appended to every write: the ids of the (sub)transactions that wrote the rows, so that the next
 # run's change detection can tell the job's own writes from everyone else's.
 WRITTEN_XIDS = "SELECT DISTINCT xmin::text::bigint, pg_current_xact_id()::text::bigint FROM written"
+SAVEPOINT_SQL = "SAVEPOINT batch; "
+ROLLBACK_SQL = "ROLLBACK TO SAVEPOINT batch"
+RELEASE_SQL = "RELEASE SAVEPOINT batch"
 
 
 @dataclass
@@ -40,17 +44,21 @@ class Outcome(Generic[T]):
 def write_isolated(
     cur: psycopg2.extensions.cursor, rows: Sequence[T], write: Callable[[Sequence[T]], set[int]]
 ) -> Outcome[T]:
-    """Write all rows in one statement; when refused, bisect to find and return only the refused rows."""
+    """Write all rows in one statement; when refused, bisect to find and return only the refused rows.
+
+    `write` sends SAVEPOINT_SQL in front of its statement (one round trip for both)."""
     if not rows:
         return Outcome()
     try:
-        with savepoint(cur):
-            return Outcome(xids=write(rows))
+        xids = write(rows)
     except ROW_ERRORS as exc:
+        cur.execute(ROLLBACK_SQL)
         if len(rows) == 1:
             return Outcome(refused=[(rows[0], db_error_reason(exc))])
         middle = len(rows) // 2
         return write_isolated(cur, rows[:middle], write).add(write_isolated(cur, rows[middle:], write))
+    cur.execute(RELEASE_SQL)
+    return Outcome(xids=xids)
 
 
 def _xids(found: Sequence[tuple[int, int]]) -> set[int]:
@@ -67,23 +75,21 @@ def cast_type(info: ColumnInfo) -> sql.Composable:
 def insert_rows(
     cur: psycopg2.extensions.cursor,
     table: str,
-    columns: Sequence[str],
+    columns: Sequence[ColumnInfo],
     rows: Sequence[Sequence[object]],
     now_columns: Sequence[str] = (),
-) -> set[int]:
-    """INSERT every row in one statement; `now_columns` are set to now(). Returns the writing ids."""
-    statement = sql.SQL(
-        "WITH written AS (INSERT INTO {table} ({columns}) VALUES %s RETURNING xmin) " + WRITTEN_XIDS
-    ).format(
-        table=sql.Identifier(table),
-        columns=sql.SQL(", ").join(sql.Identifier(name) for name in [*columns, *now_columns]),
-    )
-    template = "(" + ", ".join(["%s"] * len(columns) + ["now()"] * len(now_columns)) + ")"
-    return _xids(
-        psycopg2.extras.execute_values(
-            cur, statement.as_string(cur), rows, template=template, page_size=len(rows), fetch=True
-        )
-    )
+) -> Outcome[int]:
+    """INSERT the rows (values in `columns` order) through COPY and one INSERT ... SELECT per batch;
+    `now_columns` are set to now(). Refused rows come back by their position in `rows`."""
+    name = f"hs_stage_{table}"
+    stage(cur, name, [c.name for c in columns], rows)
+    statement = sql.SQL(SAVEPOINT_SQL) + insert_staged_sql(name, table, columns, now_columns, WRITTEN_XIDS)
+
+    def write(positions: Sequence[int]) -> set[int]:
+        cur.execute(statement, {"low": positions[0], "high": positions[-1]})
+        return _xids(cur.fetchall())
+
+    return write_isolated(cur, range(len(rows)), write)
 
 
 def update_rows(
@@ -106,7 +112,7 @@ def update_rows(
     assignments += [sql.SQL("{} = now()").format(sql.Identifier(name)) for name in now_columns]
     value_names = [key.name] + [name for info in columns for name in (info.name, f"{info.name}__set")]
     statement = sql.SQL(
-        "WITH written AS (UPDATE {table} AS t SET {assignments} FROM (VALUES %s) AS v ({names}) "
+        SAVEPOINT_SQL + "WITH written AS (UPDATE {table} AS t SET {assignments} FROM (VALUES %s) AS v ({names}) "
         "WHERE t.{key} = v.{key} RETURNING t.xmin) " + WRITTEN_XIDS
     ).format(
         table=sql.Identifier(table),
