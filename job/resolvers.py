@@ -25,6 +25,7 @@ UNUSABLE_PASSWORD: Final = "!unusable: the helper API has no password for this e
 # DB1 tables whose usernames must not collide with a new account's.
 DB1_ACCOUNT_TABLES: Final = ("universitario", "anunciante")
 USERNAME_SUFFIX_ROOM: Final = 4
+USERNAME_CANDIDATES: Final = 3
 
 
 @dataclass
@@ -75,31 +76,47 @@ def first_free_username(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def username_family(username: str) -> str:
-    """A username without its trailing number: 'ana.souza3' and 'ana.souza' are one family."""
-    return username.rstrip("0123456789")
+def username_candidates(base: str, up_to: int) -> list[str]:
+    """base, base2, ... base{up_to}: the names first_free_username may choose, in order."""
+    return [base, *(f"{base}{number}" for number in range(2, up_to + 1))]
 
 
 def resolve_username(ctx: ResolveContext, column: Column, rows: list[PendingRow]) -> None:
-    """A free username per row: one query fetches every taken name in the batch's families."""
+    """A free username per row. Candidates are looked up by equality (the unique index), three per row
+    first and ten times more for the rows whose names were all taken, so no query scans a table."""
     info = ctx.target_columns.get(column.target)
     max_length = info.max_length if info and info.max_length else 50
     bases = {
         row.key: username_base(row.source.get(column.source or ""), row.source.get("email"), max_length) for row in rows
     }
     tables = [table for table in DB1_ACCOUNT_TABLES if column.target in ctx.columns_of(table)]
+    taken: set[str] = set()
+    checked: set[str] = set()
+    pending, up_to = rows, USERNAME_CANDIDATES
+    while pending:
+        wanted = {name for row in pending for name in username_candidates(bases[row.key], up_to)} - checked
+        taken |= _existing_usernames(ctx, column.target, tables, sorted(wanted))
+        checked |= wanted
+        unsure = []
+        for row in pending:
+            chosen = first_free_username(bases[row.key], taken)
+            if chosen in checked:
+                taken.add(chosen)
+                row.values[column.target] = chosen
+            else:
+                unsure.append(row)
+        pending, up_to = unsure, up_to * 10
+
+
+def _existing_usernames(ctx: ResolveContext, name: str, tables: list[str], candidates: list[str]) -> set[str]:
     query = sql.SQL(" UNION ").join(
-        sql.SQL("SELECT {col} FROM {table} WHERE rtrim({col}, '0123456789') = ANY(%(families)s)").format(
-            col=sql.Identifier(column.target), table=sql.Identifier(table)
+        sql.SQL("SELECT {col}::text FROM {table} WHERE {col} = ANY(%(candidates)s::text[])").format(
+            col=sql.Identifier(name), table=sql.Identifier(table)
         )
         for table in tables
     )
-    ctx.cur.execute(query, {"families": sorted({username_family(base) for base in bases.values()})})
-    taken = {value for (value,) in ctx.cur.fetchall()}
-    for row in rows:
-        chosen = first_free_username(bases[row.key], taken)
-        taken.add(chosen)
-        row.values[column.target] = chosen
+    ctx.cur.execute(query, {"candidates": candidates})
+    return {value for (value,) in ctx.cur.fetchall()}
 
 
 def _helper_resolver(pick: Callable[[Any], str | None]) -> Callable[[ResolveContext, Column, list[PendingRow]], None]:
