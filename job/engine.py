@@ -196,6 +196,7 @@ def _run_step(session: Session, flow: Flow, step: Step) -> StepResult:
             f"{step.name}: {'every row' if scope.full else f'{scope.changed} changed rows'} ({scope.reason})"
         )
         result = STEP_KINDS[step.kind].run(ctx, step, scope)
+        result.full, result.changed = scope.full, scope.changed
         _stage_step_state(ctx, step, scope)
         session.finish_step(ok=True)
         if session.writes and session.run_id is not None:

@@ -26,6 +26,10 @@ class StepResult:
     helper_requests: int = 0
     seconds: float = 0.0
     error: str | None = None
+    full: bool = False
+    """The step compared every row (not only the changed ones)."""
+    changed: int = 0
+    """Rows the change detection brought into an incremental step (changed, or rejected before)."""
     sample: list[Problem] = field(default_factory=list)
     conflict_sample: list[Conflict] = field(default_factory=list)
 

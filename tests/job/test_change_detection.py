@@ -1,0 +1,143 @@
+"""Change detection: an incremental run acts on exactly what a full comparison would, and never on
+the job's own writes; what only `--full` sees is pinned here too."""
+
+from __future__ import annotations
+
+import psycopg2
+import pytest
+
+from job.engine import execute
+from job.flows import FLOWS, select_flows
+from tests.job.builders import db1_plan, db1_student, db2_student, insert, one, versions
+
+
+def run(settings, *flows, full=False):
+    return execute(settings, "run", select_flows(list(flows)) if flows else FLOWS, full=full)
+
+
+def steps(report):
+    return {step.step: step for flow in report.flows for step in flow.steps}
+
+
+@pytest.fixture
+def synced(pair, make_settings):
+    """Synced once (a full comparison: no watermark yet), writing on both sides after the steps' snapshots:
+    a plan only DB1 has, a student only DB2 has, and a profile DB1 edited."""
+    insert(pair, "db1", "plano", [db1_plan()])
+    edited = db1_student(3, cnome="Nome Novo")
+    insert(pair, "db1", "universitario", [edited])
+    insert(pair, "db2", "universitario", [db2_student(1), db2_student(2), db2_student(3, id=edited["uid"])])
+    settings = make_settings(pair)
+    first = run(settings)
+    assert first.exit_code == 0
+    assert (first.total("inserted"), first.total("updated")) == (3, 1)
+    assert all(step.full for step in steps(first).values())
+    return settings
+
+
+def test_the_run_after_a_sync_looks_at_no_row_the_job_itself_wrote(pair, synced):
+    before = {side: versions(pair, side, ["universitario", "plano"]) for side in ("db1", "db2")}
+
+    again = run(synced)
+
+    assert {name: (step.full, step.changed) for name, step in steps(again).items()} == {
+        name: (False, 0) for name in steps(again)
+    }
+    assert {side: versions(pair, side, ["universitario", "plano"]) for side in ("db1", "db2")} == before
+
+
+def test_a_transaction_open_during_a_run_and_committed_after_it_is_seen_by_the_next_run(pair, synced):
+    late = psycopg2.connect(pair.db2)
+    try:
+        with late.cursor() as cur:
+            insert_late = db2_student(9)
+            cur.execute(
+                "INSERT INTO universitario (id, email, nome, dne, dt_nascimento, genero, prefixo, telefone, municipio) "
+                "VALUES (%(id)s, %(email)s, %(nome)s, %(dne)s, %(dt_nascimento)s, %(genero)s, %(prefixo)s, "
+                "%(telefone)s, %(municipio)s)",
+                insert_late,
+            )
+            during = run(synced, "students")
+        late.commit()
+    finally:
+        late.close()
+
+    after = run(synced, "students")
+
+    assert during.total("inserted") == 0
+    assert after.total("inserted") == 1
+    assert one(pair, "db1", "SELECT count(*) AS n FROM universitario WHERE uid = %s", (insert_late["id"],))["n"] == 1
+
+
+def test_a_row_changed_twice_between_runs_is_synced_with_its_last_value(pair, synced):
+    key = pair.rows("db1", "SELECT uid::text FROM universitario ORDER BY cemail LIMIT 1")[0][0]
+    pair.execute("db1", "UPDATE universitario SET cnome = 'Primeiro' WHERE uid = %s", (key,))
+    pair.execute("db1", "UPDATE universitario SET cnome = 'Segundo' WHERE uid = %s", (key,))
+
+    report = run(synced, "students")
+
+    assert one(pair, "db2", "SELECT nome FROM universitario WHERE id = %s", (key,))["nome"] == "Segundo"
+    assert steps(report)["students.update"].changed == 1
+    assert report.total("updated") == 1
+
+
+def test_a_db2_edit_of_a_column_db1_owns_is_put_back_by_the_next_run(pair, synced):
+    key, name = pair.rows("db1", "SELECT uid::text, cnome FROM universitario ORDER BY cemail LIMIT 1")[0]
+    pair.execute("db2", "UPDATE universitario SET nome = 'Editado no DB2' WHERE id = %s", (key,))
+
+    report = run(synced, "students")
+
+    assert one(pair, "db2", "SELECT nome FROM universitario WHERE id = %s", (key,))["nome"] == name
+    assert report.total("updated") == 1
+
+
+def test_an_open_rejection_is_retried_every_run_though_its_row_did_not_change(pair, synced, helper):
+    taken = db1_student(7, cemail="taken@example.com")
+    insert(pair, "db1", "universitario", [taken])
+    clash = db2_student(8, email="taken@example.com")
+    insert(pair, "db2", "universitario", [clash])
+    assert run(synced, "students").total("rejected") == 1
+
+    pair.execute("db1", "DELETE FROM universitario WHERE uid = %s", (taken["uid"],))
+    report = run(synced, "students")
+
+    assert report.total("inserted") == 1
+    assert report.exit_code == 0
+
+
+def test_a_replaced_database_is_compared_in_full(pg_server, pair, synced):
+    key = pair.rows("db1", "SELECT uid::text FROM universitario ORDER BY cemail LIMIT 1")[0][0]
+    pair.execute("db1", "UPDATE universitario SET cnome = 'Restaurado' WHERE uid = %s", (key,))
+    replacement = pg_server.create_database("db1_restored", template=pair.db1.rsplit("/", 1)[1])
+    pair.execute("db1", "UPDATE universitario SET cnome = 'Depois' WHERE uid = %s", (key,))
+    run(synced, "students")  # syncs 'Depois'; its watermark is now past the 'Restaurado' edit
+    restored = synced.model_copy(update={"uri_banco_1": type(synced.uri_banco_1)(replacement)})
+
+    report = run(restored, "students")
+
+    assert steps(report)["students.update"].full
+    assert one(pair, "db2", "SELECT nome FROM universitario WHERE id = %s", (key,))["nome"] == "Restaurado"
+
+
+def test_a_deleted_target_row_is_put_back_only_by_a_full_comparison(pair, synced):
+    key = pair.rows("db1", "SELECT uid::text FROM universitario ORDER BY cemail LIMIT 1")[0][0]
+    pair.execute("db1", "DELETE FROM universitario WHERE uid = %s", (key,))
+
+    incremental = run(synced, "students")
+    full = run(synced, "students", full=True)
+
+    assert incremental.total("inserted") == 0
+    assert full.total("inserted") == 1
+    assert all(step.full for step in steps(full).values())
+
+
+def test_a_step_whose_last_full_comparison_is_too_old_compares_everything(pair, synced):
+    key = pair.rows("db1", "SELECT uid::text FROM universitario ORDER BY cemail LIMIT 1")[0][0]
+    pair.execute("db1", "DELETE FROM universitario WHERE uid = %s", (key,))
+    pair.execute("db2", "UPDATE hestia_sync.watermarks SET full_at = now() - interval '25 hours'")
+
+    report = run(synced, "students")
+
+    assert report.total("inserted") == 1
+    assert steps(report)["students.create"].full
+    assert not steps(run(synced, "students"))["students.create"].full
