@@ -21,6 +21,9 @@ import psycopg2
 DEFAULT_BIN_DIRS = ("/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/17/bin")
 UNPRIVILEGED_USER = "postgres"
 READY_TIMEOUT_S = 30.0
+# The commit log (pg_xact) keeps 2 bits per transaction in 8 KiB pages, 32 pages per segment file.
+CLOG_XIDS_PER_SEGMENT = 4 * 8192 * 32
+CLOG_SEGMENT_BYTES = 8192 * 32
 
 
 class LocalPostgresUnavailable(RuntimeError):
@@ -56,6 +59,8 @@ class LocalCluster:
     port: int = field(default_factory=free_port)
     base_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="hestia-pg-")))
     bin_dir: Path = field(default_factory=find_bin_dir)
+    extra_options: tuple[str, ...] = ()
+    """More server settings as NAME=VALUE (no spaces), e.g. shared_preload_libraries=pg_stat_statements."""
 
     @property
     def data_dir(self) -> Path:
@@ -81,10 +86,46 @@ class LocalCluster:
                 "--no-sync",
             ]
         )
+        self._start_server()
+        return self
+
+    def set_next_xid(self, xid: int) -> None:
+        """Stop the server, move its next transaction id with pg_resetwal (to test xid wraparound), restart.
+
+        Every row is frozen first, so none looks newer than the moved id; pg_resetwal needs the commit log
+        segment of the new id to exist: it is created zero-filled."""
+        self._freeze_all()
+        self._run_as_owner([str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
+        segment = self.data_dir / "pg_xact" / f"{(xid % 2**32) // CLOG_XIDS_PER_SEGMENT:04X}"
+        if not segment.exists():
+            segment.write_bytes(bytes(CLOG_SEGMENT_BYTES))
+            owner = pwd.getpwnam(UNPRIVILEGED_USER) if os.geteuid() == 0 else None
+            if owner:
+                os.chown(segment, owner.pw_uid, owner.pw_gid)
+        epoch, low = divmod(xid, 2**32)
+        self._run_as_owner([str(self.bin_dir / "pg_resetwal"), "-x", str(low), "-e", str(epoch), str(self.data_dir)])
+        self._start_server()
+
+    def _freeze_all(self) -> None:
+        admin = psycopg2.connect(self.dsn())
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute("SELECT datname FROM pg_database WHERE datallowconn")
+            names = [name for (name,) in cur.fetchall()]
+        admin.close()
+        for name in names:
+            conn = psycopg2.connect(self.dsn(name))
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("VACUUM FREEZE")
+            conn.close()
+
+    def _start_server(self) -> None:
         options = (
             f"-p {self.port} -k {self.base_dir} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
+        options += "".join(f" -c {option}" for option in self.extra_options)
         self._run_as_owner(
             [
                 str(self.bin_dir / "pg_ctl"),
@@ -101,7 +142,6 @@ class LocalCluster:
             ]
         )
         self._wait_ready()
-        return self
 
     def stop(self) -> None:
         if (self.data_dir / "postmaster.pid").exists():

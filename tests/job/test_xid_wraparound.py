@@ -1,0 +1,89 @@
+"""Change detection across the 32-bit transaction id wraparound, on a cluster whose next xid was moved
+with pg_resetwal to just below 2**32."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from devstack.localpg import LocalCluster
+from job.engine import execute
+from job.flows import select_flows
+from tests.job.builders import db1_plan, db2_student, insert, one
+from tests.job.conftest import Pair
+
+ROOT = Path(__file__).resolve().parents[2]
+BELOW_WRAP = 2**32 - 3000
+
+
+@pytest.fixture(scope="module")
+def near_wrap() -> Iterator[LocalCluster]:
+    with LocalCluster() as cluster:
+        cluster.set_next_xid(BELOW_WRAP)
+        yield cluster
+
+
+def _database(cluster: LocalCluster, name: str, schema: str) -> str:
+    admin = psycopg2.connect(cluster.dsn())
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name}")
+    admin.close()
+    conn = psycopg2.connect(cluster.dsn(name))
+    with conn, conn.cursor() as cur:
+        cur.execute((ROOT / schema).read_text())
+    conn.close()
+    return cluster.dsn(name)
+
+
+def _current_xid(dsn: str) -> int:
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_current_xact_id()::text::bigint")
+            row = cur.fetchone()
+        conn.commit()
+        return int(row[0])
+    finally:
+        conn.close()
+
+
+def _burn_xids(dsn: str, count: int) -> None:
+    """Use up `count` transaction ids in one statement: each subtransaction that writes gets its own."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("CREATE TEMPORARY TABLE burn (n integer)")
+            cur.execute(
+                "DO $$ BEGIN FOR i IN 1..%s LOOP BEGIN INSERT INTO burn VALUES (i); "
+                "EXCEPTION WHEN others THEN NULL; END; END LOOP; END $$",
+                (count,),
+            )
+    finally:
+        conn.close()
+
+
+def test_rows_written_on_both_sides_of_the_wraparound_are_all_synced(near_wrap, make_settings):
+    pair = Pair(_database(near_wrap, "wrap_db1", "schema/db1.sql"), _database(near_wrap, "wrap_db2", "schema/db2.sql"))
+    insert(pair, "db1", "plano", [db1_plan()])
+    before = db2_student(1)
+    insert(pair, "db2", "universitario", [before])
+    settings = make_settings(pair)
+    assert execute(settings, "run", select_flows(["students"])).total("inserted") == 1
+    pair.execute("db1", "UPDATE universitario SET cnome = 'Antes da volta'")
+    assert _current_xid(pair.db1) < 2**32
+
+    _burn_xids(pair.db2, 4000)
+    after = db2_student(2)
+    insert(pair, "db2", "universitario", [after])
+    assert _current_xid(pair.db2) > 2**32
+    report = execute(settings, "run", select_flows(["students"]))
+
+    assert report.total("inserted") == 1
+    assert report.total("updated") == 1
+    assert not any(step.full for flow in report.flows for step in flow.steps)
+    assert one(pair, "db2", "SELECT nome FROM universitario WHERE id = %s", (before["id"],))["nome"] == "Antes da volta"
+    assert one(pair, "db1", "SELECT count(*) AS n FROM universitario WHERE uid = %s", (after["id"],))["n"] == 1
