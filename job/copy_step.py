@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
+from job.catalog import CATEGORY_NAMES, CheckLine, columns_of
 from job.convert import COMPARATORS, CONVERTERS, KEEP, ConversionError
 from job.db import ColumnInfo, Database, table_columns
 from job.errors import FatalSyncError
-from job.flow_model import CopyStep
+from job.flow_model import CopyStep, Side
 from job.pages import fetch_by_keys, stream_rows
 from job.report import StepResult
 from job.resolvers import RESOLVERS, ResolveContext, check_reference, resolve_lookup
@@ -197,3 +199,62 @@ def _write_inserts(
     for position, reason in outcome.refused:
         rows[position].reject(reason)
     return sum(row.ok for row in rows), outcome.xids
+
+
+def check_copy_step(dbs: dict[Side, Database], step: CopyStep) -> Iterator[CheckLine]:
+    """The source can be read and every mapped column exists in the target with a compatible type."""
+    if step.source not in dbs or step.target not in dbs:
+        yield CheckLine(False, f"{step.name}: not checked, a database is unreachable")
+        return
+    source = _source_categories(dbs[step.source], step)
+    target = columns_of(dbs[step.target], step.target_table)
+    problems = list(_mapping_problems(step, source, target))
+    for table in {lookup.table for c in step.columns if (lookup := c.lookup)} | {r.table for r in step.references}:
+        if not columns_of(dbs[step.target], table):
+            problems.append(f"{step.target.upper()} has no table {table} (used for lookups)")
+    if problems:
+        for problem in problems:
+            yield CheckLine(False, f"{step.name}: {problem}")
+    else:
+        yield CheckLine(True, f"{step.name}: {len(step.columns)} mapped columns present with compatible types")
+
+
+def _source_categories(db: Database, step: CopyStep) -> dict[str, str] | None:
+    """Column name → type category of the step's source (a table or its query); None if it fails."""
+    relation = source_relation(step, Scope(full=True, reason="check"))
+    try:
+        with db.cursor() as cur:
+            cur.execute(sql.SQL("SELECT * FROM {} AS s LIMIT 0").format(relation))
+            names = [(column.name, column.type_code) for column in cur.description or ()]
+            cur.execute("SELECT oid, typcategory FROM pg_type WHERE oid = ANY(%s)", ([oid for _, oid in names],))
+            categories = dict(cur.fetchall())
+        return {name: categories.get(oid, "?") for name, oid in names}
+    except psycopg2.Error:
+        return None
+    finally:
+        db.conn.rollback()
+
+
+def _mapping_problems(step: CopyStep, source: dict[str, str] | None, target: dict[str, ColumnInfo]) -> Iterator[str]:
+    if source is None:
+        yield f"{step.source.upper()} source {step.source_table} cannot be read (missing table or column)"
+        return
+    if not target:
+        yield f"{step.target.upper()} has no table {step.target_table}"
+        return
+    for name in (step.source_key, *(c.source for c in step.columns if c.source)):
+        if name not in source:
+            yield f"{step.source.upper()} {step.source_table} has no column {name}"
+    for name in (step.target_key, *(c.target for c in step.columns), *step.insert_timestamps, *step.update_timestamps):
+        if name not in target:
+            yield f"{step.target.upper()} {step.target_table} has no column {name}"
+    for column in step.columns:
+        if column.source is None or column.lookup or column.resolver or column.target not in target:
+            continue
+        produced = CONVERTERS[column.convert].category or source.get(column.source, "?")
+        wanted = target[column.target].category
+        if produced != wanted:
+            yield (
+                f"{step.target_table}.{column.target} is {target[column.target].type_name} but "
+                f"{column.source} → {column.convert} gives {CATEGORY_NAMES.get(produced, produced)}"
+            )

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal, NamedTuple
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from job.convert import COMPARATORS, CONVERTERS
 
@@ -216,7 +216,8 @@ class StatusStep(Declaration):
         return (self.driver, Watch(self.right, self.right_table, self.right_key))
 
 
-Step = CopyStep | StatusStep
+Step = Annotated[CopyStep | StatusStep, Field(discriminator="kind")]
+"""Every step kind, told apart by `kind`; each has a runner and checks in job/steps.py."""
 
 
 class Flow(Declaration):
@@ -224,4 +225,4 @@ class Flow(Declaration):
 
     name: str
     description: str
-    steps: tuple[CopyStep | StatusStep, ...]
+    steps: tuple[Step, ...]

@@ -8,13 +8,15 @@ before whose sides disagree is resolved the same way as a conflict.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from job.catalog import CheckLine, columns_present
 from job.convert import CONVERTERS
 from job.copy_step import target_table_columns
-from job.flow_model import StatusStep
+from job.db import Database
+from job.flow_model import Side, StatusStep
 from job.pages import fetch_by_keys, stream_rows
 from job.report import StepResult
 from job.rows import PendingRow, problems_of
@@ -151,3 +153,9 @@ def _conflict(step: StatusStep, key: str, base: Baseline | None, left: object, r
         right_value=str(canonical(right)),
         resolution=f"{step.left_table} wins: {step.right_column} set to {canonical(d.new_right)}",
     )
+
+
+def check_status_step(dbs: dict[Side, Database], step: StatusStep) -> Iterator[CheckLine]:
+    """Both sides have the key and the status column."""
+    yield from columns_present(dbs, step.name, step.left, step.left_table, [step.left_key, step.left_column])
+    yield from columns_present(dbs, step.name, step.right, step.right_table, [step.right_key, step.right_column])

@@ -85,3 +85,14 @@ def test_usernames_come_from_the_name_then_the_email_and_leave_room_for_a_suffix
 def test_a_taken_username_gets_the_first_free_number():
     assert first_free_username("ana", set()) == "ana"
     assert first_free_username("ana", {"ana", "ana2", "ana4"}) == "ana3"
+
+
+def test_every_step_kind_has_a_runner_and_checks_and_nothing_else_does():
+    from typing import get_args
+
+    from job.flow_model import Step
+    from job.steps import STEP_KINDS
+
+    union = get_args(Step)[0]
+    kinds = {model.model_fields["kind"].default for model in get_args(union)}
+    assert kinds == set(STEP_KINDS)
