@@ -16,6 +16,7 @@ from job.checks import run_checks
 from job.db import first_line, scrub
 from job.engine import connect_side, execute
 from job.errors import ConfigurationError, ExitCode, SyncError
+from job.events import Event
 from job.flow_model import Flow
 from job.flows import FLOW_NAMES, select_flows
 from job.render import render_report, render_status
@@ -77,16 +78,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args, settings, flows, tables=chosen == "text")
     except ConfigurationError as exc:
         for problem in exc.problems:
-            logger.bind(event="configuration_error").error(f"configuration error: {scrub(problem)}")
-        logger.bind(event="run_finished", status="failed", exit_code=int(ExitCode.USAGE)).error(
+            logger.bind(event=Event.CONFIGURATION_ERROR).error(f"configuration error: {scrub(problem)}")
+        logger.bind(event=Event.RUN_FINISHED, status="failed", exit_code=int(ExitCode.USAGE)).error(
             "nothing was synced: fix the settings above and run again"
         )
         return int(ExitCode.USAGE)
     except SyncError as exc:
-        logger.bind(event="command_failed").error(scrub(str(exc)))
+        logger.bind(event=Event.COMMAND_FAILED).error(scrub(str(exc)))
         return int(exc.exit_code)
     except psycopg2.Error as exc:
-        logger.bind(event="command_failed").error(f"database error: {scrub(first_line(exc))}")
+        logger.bind(event=Event.COMMAND_FAILED).error(f"database error: {scrub(first_line(exc))}")
         return int(ExitCode.FAILED)
 
 

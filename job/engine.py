@@ -21,6 +21,7 @@ from loguru import logger
 from job.changes import Identity, database_identity
 from job.db import Database, connect, first_line, scrub
 from job.errors import LockHeld, SyncError
+from job.events import Event
 from job.flow_model import Flow, Side, Step
 from job.helper_client import HelperClient
 from job.report import FlowResult, RunReport, StepResult
@@ -121,17 +122,17 @@ def execute(
                     db.conn.rollback()
         except LockHeld as exc:
             report.skipped = True
-            logger.bind(event="lock_held").warning(str(exc))
+            logger.bind(event=Event.LOCK_HELD).warning(str(exc))
         except SyncError as exc:
             report.error = scrub(str(exc))
-            logger.bind(event="run_error").error(report.error)
+            logger.bind(event=Event.RUN_ERROR).error(report.error)
         except psycopg2.Error as exc:
             report.error = (
                 f"the state store ({settings.state_db.upper()}) refused the job's own bookkeeping: "
                 f"{scrub(first_line(exc))}; the database user must be able to create and write the schema "
                 f"{settings.state_schema} (JOB_STATE_SCHEMA)"
             )
-            logger.bind(event="run_error").error(report.error)
+            logger.bind(event=Event.RUN_ERROR).error(report.error)
         report.seconds = time.monotonic() - started
         if state is not None and run_id is not None:
             _record_finish(state, run_id, report)
@@ -171,7 +172,9 @@ def _record_finish(state: StateStore, run_id: int, report: RunReport) -> None:
     try:
         state.finish_run(run_id, report.status, int(report.exit_code), report.summary(), report.error)
     except psycopg2.Error as exc:
-        logger.bind(event="state_error").error(f"could not record the end of run {run_id}: {scrub(first_line(exc))}")
+        logger.bind(event=Event.STATE_ERROR).error(
+            f"could not record the end of run {run_id}: {scrub(first_line(exc))}"
+        )
 
 
 def _run_flow(session: Session, flow: Flow) -> FlowResult:
@@ -182,19 +185,19 @@ def _run_flow(session: Session, flow: Flow) -> FlowResult:
         if step_result.error:
             break
     summary = result.summary()
-    logger.bind(event="flow_finished", **summary).info(_flow_line(summary))
+    logger.bind(event=Event.FLOW_FINISHED, **summary).info(_flow_line(summary))
     return result
 
 
 def _run_step(session: Session, flow: Flow, step: Step) -> StepResult:
     started, statements, requests = time.monotonic(), session.statements(), session.helper.requests_sent
-    logger.bind(event="step_started", flow=flow.name, step=step.name).debug(f"{step.name}: started")
+    logger.bind(event=Event.STEP_STARTED, flow=flow.name, step=step.name).debug(f"{step.name}: started")
     ctx = _step_context(session, flow)
     try:
         scope = decide_scope(ctx, step.name, step.watches)
-        logger.bind(event="step_scope", flow=flow.name, step=step.name, full=scope.full, changed=scope.changed).debug(
-            f"{step.name}: {'every row' if scope.full else f'{scope.changed} changed rows'} ({scope.reason})"
-        )
+        logger.bind(
+            event=Event.STEP_SCOPE, flow=flow.name, step=step.name, full=scope.full, changed=scope.changed
+        ).debug(f"{step.name}: {'every row' if scope.full else f'{scope.changed} changed rows'} ({scope.reason})")
         result = STEP_KINDS[step.kind].run(ctx, step, scope)
         result.full, result.changed = scope.full, scope.changed
         _stage_step_state(ctx, step, scope)
@@ -204,7 +207,7 @@ def _run_step(session: Session, flow: Flow, step: Step) -> StepResult:
     except (SyncError, psycopg2.Error) as exc:
         _safe_rollback(session)
         result = StepResult(step.name, error=_describe(step.name, exc))
-        logger.bind(event="step_failed", flow=flow.name, step=step.name).error(result.error)
+        logger.bind(event=Event.STEP_FAILED, flow=flow.name, step=step.name).error(result.error)
     result.seconds = time.monotonic() - started
     result.statements = session.statements() - statements
     result.helper_requests = session.helper.requests_sent - requests
@@ -273,7 +276,7 @@ def _flow_line(summary: dict[str, object]) -> str:
 def _log_summary(report: RunReport) -> None:
     summary = report.summary()
     fields = {key: value for key, value in summary.items() if key != "flows"}
-    logger.bind(event="run_finished", command=report.command, **fields).info(
+    logger.bind(event=Event.RUN_FINISHED, command=report.command, **fields).info(
         f"{report.command} {report.status} (exit {int(report.exit_code)}): {fields['inserted']} inserted, "
         f"{fields['updated']} updated, {fields['rejected']} rejected, {fields['deferred']} deferred "
         f"in {fields['duration_s']}s"

@@ -6,18 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from job.report import RunReport
-
-FLOW_COLUMNS = (
-    "inserted",
-    "updated",
-    "unchanged",
-    "rejected",
-    "deferred",
-    "conflicts",
-    "statements",
-    "helper_requests",
-)
+from job.report import COUNTS, RunReport
 
 
 def iso(value: datetime | None) -> str:
@@ -41,12 +30,12 @@ def render_report(report: RunReport) -> str:
         rows.append(
             [
                 flow.flow,
-                *(summary[name] for name in FLOW_COLUMNS),
+                *(summary[name] for name in COUNTS),
                 f"{flow.seconds:.2f}",
                 "FAILED" if flow.error else "",
             ]
         )
-    out = [f"{report.command}: rows that {verb} written, per flow", table(["flow", *FLOW_COLUMNS, "seconds", ""], rows)]
+    out = [f"{report.command}: rows that {verb} written, per flow", table(["flow", *COUNTS, "seconds", ""], rows)]
     problems = [(p.step, p.row_key, p.kind, p.reason) for f in report.flows for s in f.steps for p in s.sample]
     if problems:
         out += [

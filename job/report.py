@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from job.errors import ExitCode
+from job.events import COSTS, ROW_COUNTS, RUN_COUNTS
 from job.state import Conflict, Problem
 
 SAMPLE_LIMIT = 50  # problems kept in memory per step for the printed report; all are in the state
@@ -46,7 +47,7 @@ class StepResult:
         self.conflict_sample.extend(conflicts[: max(0, SAMPLE_LIMIT - len(self.conflict_sample))])
 
 
-COUNTS = ("inserted", "updated", "unchanged", "rejected", "deferred", "conflicts", "statements", "helper_requests")
+COUNTS = (*ROW_COUNTS, *COSTS)
 
 
 @dataclass
@@ -108,6 +109,6 @@ class RunReport:
             "status": self.status,
             "exit_code": int(self.exit_code),
             "duration_s": round(self.seconds, 3),
-            **{name: self.total(name) for name in ("inserted", "updated", "rejected", "deferred", "conflicts")},
+            **{name: self.total(name) for name in RUN_COUNTS},
             "flows": [flow.summary() for flow in self.flows],
         }
