@@ -6,6 +6,7 @@ declared generically (Column.lookup, CopyStep.references) and resolved here too.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -25,7 +26,9 @@ UNUSABLE_PASSWORD: Final = "!unusable: the helper API has no password for this e
 # DB1 tables whose usernames must not collide with a new account's.
 DB1_ACCOUNT_TABLES: Final = ("universitario", "anunciante")
 USERNAME_SUFFIX_ROOM: Final = 4
-USERNAME_CANDIDATES: Final = 3
+USERNAME_NUMBERED: Final = 10
+USERNAME_TRIES_PER_ROUND: Final = 4
+USERNAME_ROUNDS: Final = 6
 
 
 @dataclass
@@ -67,23 +70,24 @@ def username_base(name: str | None, email: str | None, max_length: int) -> str:
     return "user"
 
 
-def first_free_username(base: str, taken: set[str]) -> str:
-    """base, base2, base3, ... : the first not in `taken`."""
-    candidate, number = base, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{base}{number}"
-    return candidate
+def username_candidates(base: str, key: str, round_: int) -> list[str]:
+    """The names a row may take, in order of preference, round by round.
 
-
-def username_candidates(base: str, up_to: int) -> list[str]:
-    """base, base2, ... base{up_to}: the names first_free_username may choose, in order."""
-    return [base, *(f"{base}{number}" for number in range(2, up_to + 1))]
+    Round 0: base, base2 ... base10. A name as common as that is then given a four-digit suffix taken from
+    the row's key (the same in plan and run), a few per round, instead of counting up a family of
+    thousands one name at a time."""
+    if round_ == 0:
+        return [base, *(f"{base}{number}" for number in range(2, USERNAME_NUMBERED + 1))]
+    digest = hashlib.sha256(f"{key}:{round_}".encode()).digest()
+    return [
+        f"{base}{1000 + int.from_bytes(digest[2 * i : 2 * i + 2], 'big') % 9000}"
+        for i in range(USERNAME_TRIES_PER_ROUND)
+    ]
 
 
 def resolve_username(ctx: ResolveContext, column: Column, rows: list[PendingRow]) -> None:
-    """A free username per row. Candidates are looked up by equality (the unique index), three per row
-    first and ten times more for the rows whose names were all taken, so no query scans a table."""
+    """A free username per row. The candidates of a whole batch are looked up at once, by equality (the
+    unique index), so no query scans a table and a batch costs a few queries whatever the family sizes."""
     info = ctx.target_columns.get(column.target)
     max_length = info.max_length if info and info.max_length else 50
     bases = {
@@ -92,20 +96,25 @@ def resolve_username(ctx: ResolveContext, column: Column, rows: list[PendingRow]
     tables = [table for table in DB1_ACCOUNT_TABLES if column.target in ctx.columns_of(table)]
     taken: set[str] = set()
     checked: set[str] = set()
-    pending, up_to = rows, USERNAME_CANDIDATES
-    while pending:
-        wanted = {name for row in pending for name in username_candidates(bases[row.key], up_to)} - checked
+    pending = rows
+    for round_ in range(USERNAME_ROUNDS):
+        if not pending:
+            return
+        offered = {row.key: username_candidates(bases[row.key], row.key, round_) for row in pending}
+        wanted = {name for names in offered.values() for name in names} - checked
         taken |= _existing_usernames(ctx, column.target, tables, sorted(wanted))
         checked |= wanted
-        unsure = []
+        unplaced = []
         for row in pending:
-            chosen = first_free_username(bases[row.key], taken)
-            if chosen in checked:
+            chosen = next((name for name in offered[row.key] if name not in taken), None)
+            if chosen is None:
+                unplaced.append(row)
+            else:
                 taken.add(chosen)
                 row.values[column.target] = chosen
-            else:
-                unsure.append(row)
-        pending, up_to = unsure, up_to * 10
+        pending = unplaced
+    for row in pending:
+        row.defer(f"{column.target}: no free username found for {bases[row.key]!r} this run")
 
 
 def _existing_usernames(ctx: ResolveContext, name: str, tables: list[str], candidates: list[str]) -> set[str]:

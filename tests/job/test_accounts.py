@@ -97,6 +97,22 @@ def test_usernames_are_unique_in_db1_across_both_account_tables(pair, helper, ma
     assert names == ["ana.souza", "ana.souza3", "ana.souza4"]
 
 
+def test_a_name_whose_first_ten_usernames_are_taken_gets_a_four_digit_suffix(pair, helper, make_settings):
+    family = ["ana.souza", *(f"ana.souza{n}" for n in range(2, 11))]
+    insert(pair, "db1", "universitario", [db1_student(n, cusername=name) for n, name in enumerate(family, start=1)])
+    newcomers = [db2_student(n, nome="Ana Souza") for n in range(20, 23)]
+    insert(pair, "db2", "universitario", newcomers)
+
+    report = run(make_settings(pair), "students")
+
+    assert report.total("inserted") == 3
+    names = [
+        u for (u,) in pair.rows("db1", "SELECT cusername FROM universitario WHERE cusername <> ALL(%s)", (family,))
+    ]
+    assert len(set(names)) == 3
+    assert all(name.startswith("ana.souza") and 1000 <= int(name.removeprefix("ana.souza")) <= 9999 for name in names)
+
+
 def test_an_email_the_helper_does_not_know_gets_a_password_that_can_never_match(pair, helper, make_settings):
     insert(pair, "db2", "universitario", [db2_student(1)])
 

@@ -5,7 +5,7 @@ from pydantic import ValidationError
 
 from job.flow_model import Column, CopyStep, Side
 from job.flows import FLOW_NAMES, FLOWS, select_flows
-from job.resolvers import first_free_username, username_base
+from job.resolvers import username_base, username_candidates
 
 
 def _step(**overrides):
@@ -82,9 +82,12 @@ def test_usernames_come_from_the_name_then_the_email_and_leave_room_for_a_suffix
     assert username_base(name, email, 50) == expected
 
 
-def test_a_taken_username_gets_the_first_free_number():
-    assert first_free_username("ana", set()) == "ana"
-    assert first_free_username("ana", {"ana", "ana2", "ana4"}) == "ana3"
+def test_a_taken_username_is_numbered_up_to_ten_then_suffixed_from_the_row_key():
+    assert username_candidates("ana", "k", 0)[:3] == ["ana", "ana2", "ana3"]
+    later = username_candidates("ana", "k", 1)
+    assert later == username_candidates("ana", "k", 1)
+    assert all(name.startswith("ana") and 1000 <= int(name[3:]) <= 9999 for name in later)
+    assert later != username_candidates("ana", "other-key", 1)
 
 
 def test_every_step_kind_has_a_runner_and_checks_and_nothing_else_does():
