@@ -26,9 +26,9 @@ UNUSABLE_PASSWORD: Final = "!unusable: the helper API has no password for this e
 # DB1 tables whose usernames must not collide with a new account's.
 DB1_ACCOUNT_TABLES: Final = ("universitario", "anunciante")
 USERNAME_SUFFIX_ROOM: Final = 4
-USERNAME_NUMBERED: Final = 10
+USERNAME_NUMBERED: Final = 5
 USERNAME_TRIES_PER_ROUND: Final = 4
-USERNAME_ROUNDS: Final = 6
+USERNAME_ROUNDS: Final = 7
 
 
 @dataclass
@@ -73,16 +73,16 @@ def username_base(name: str | None, email: str | None, max_length: int) -> str:
 def username_candidates(base: str, key: str, round_: int) -> list[str]:
     """The names a row may take, in order of preference, round by round.
 
-    Round 0: base, base2 ... base10. A name as common as that is then given a four-digit suffix taken from
-    the row's key (the same in plan and run), a few per round, instead of counting up a family of
-    thousands one name at a time."""
+    Round 0: the base alone (most names are free). Round 1: base2 ... base5. A name as common as that is then
+    given a four-digit suffix taken from the row's key (the same in plan and run), a few per round, instead of
+    counting up a family of thousands one name at a time."""
     if round_ == 0:
-        return [base, *(f"{base}{number}" for number in range(2, USERNAME_NUMBERED + 1))]
+        return [base]
+    if round_ == 1:
+        return [f"{base}{number}" for number in range(2, USERNAME_NUMBERED + 1)]
     digest = hashlib.sha256(f"{key}:{round_}".encode()).digest()
-    return [
-        f"{base}{1000 + int.from_bytes(digest[2 * i : 2 * i + 2], 'big') % 9000}"
-        for i in range(USERNAME_TRIES_PER_ROUND)
-    ]
+    numbers = (int.from_bytes(digest[2 * i : 2 * i + 2], "big") for i in range(USERNAME_TRIES_PER_ROUND))
+    return [f"{base}{1000 + number % 9000}" for number in numbers]
 
 
 def resolve_username(ctx: ResolveContext, column: Column, rows: list[PendingRow]) -> None:
@@ -118,10 +118,14 @@ def resolve_username(ctx: ResolveContext, column: Column, rows: list[PendingRow]
 
 
 def _existing_usernames(ctx: ResolveContext, name: str, tables: list[str], candidates: list[str]) -> set[str]:
+    # One index probe per candidate (LATERAL ... LIMIT 1 cannot become a join): for a few thousand
+    # candidates the planner would otherwise scan the whole table once DB1 is large enough, and each
+    # batch would cost more as DB1 grows.
     query = sql.SQL(" UNION ").join(
-        sql.SQL("SELECT {col}::text FROM {table} WHERE {col} = ANY(%(candidates)s::text[])").format(
-            col=sql.Identifier(name), table=sql.Identifier(table)
-        )
+        sql.SQL(
+            "SELECT hit.name FROM unnest(%(candidates)s::text[]) AS c (name) "
+            "CROSS JOIN LATERAL (SELECT {col}::text AS name FROM {table} WHERE {col} = c.name LIMIT 1) AS hit"
+        ).format(col=sql.Identifier(name), table=sql.Identifier(table))
         for table in tables
     )
     ctx.cur.execute(query, {"candidates": candidates})

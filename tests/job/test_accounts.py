@@ -97,8 +97,8 @@ def test_usernames_are_unique_in_db1_across_both_account_tables(pair, helper, ma
     assert names == ["ana.souza", "ana.souza3", "ana.souza4"]
 
 
-def test_a_name_whose_first_ten_usernames_are_taken_gets_a_four_digit_suffix(pair, helper, make_settings):
-    family = ["ana.souza", *(f"ana.souza{n}" for n in range(2, 11))]
+def test_a_name_whose_first_five_usernames_are_taken_gets_a_four_digit_suffix(pair, helper, make_settings):
+    family = ["ana.souza", *(f"ana.souza{n}" for n in range(2, 6))]
     insert(pair, "db1", "universitario", [db1_student(n, cusername=name) for n, name in enumerate(family, start=1)])
     newcomers = [db2_student(n, nome="Ana Souza") for n in range(20, 23)]
     insert(pair, "db2", "universitario", newcomers)

@@ -82,12 +82,13 @@ def test_usernames_come_from_the_name_then_the_email_and_leave_room_for_a_suffix
     assert username_base(name, email, 50) == expected
 
 
-def test_a_taken_username_is_numbered_up_to_ten_then_suffixed_from_the_row_key():
-    assert username_candidates("ana", "k", 0)[:3] == ["ana", "ana2", "ana3"]
-    later = username_candidates("ana", "k", 1)
-    assert later == username_candidates("ana", "k", 1)
+def test_a_taken_username_is_numbered_up_to_five_then_suffixed_from_the_row_key():
+    assert username_candidates("ana", "k", 0) == ["ana"]
+    assert username_candidates("ana", "k", 1) == ["ana2", "ana3", "ana4", "ana5"]
+    later = username_candidates("ana", "k", 2)
+    assert later == username_candidates("ana", "k", 2)
     assert all(name.startswith("ana") and 1000 <= int(name[3:]) <= 9999 for name in later)
-    assert later != username_candidates("ana", "other-key", 1)
+    assert later != username_candidates("ana", "other-key", 2)
 
 
 def test_every_step_kind_has_a_runner_and_checks_and_nothing_else_does():
