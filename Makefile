@@ -56,9 +56,13 @@ demo: install ## Run the job end to end on two throwaway local databases and pri
 test: install lint typecheck $(TEST_PREREQS) ## The whole suite: lint, types, and every test
 	$(VENV)/bin/pytest -m "not bench"
 
+# e.g. make bench BENCH_ARGS="--sizes 10000,100000,1000000"
+BENCH_ARGS ?=
+
 .PHONY: bench
-bench: install ## Benchmarks (throughput figures, not pass/fail timings)
+bench: install ## Benchmarks (throughput figures, not pass/fail timings); the sync's figures go to bench/results
 	$(VENV)/bin/pytest -m bench -p no:cacheprovider -s
+	$(PY) -m bench $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## Remove the environments and caches
