@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Literal
 
 import psycopg2
@@ -273,9 +274,21 @@ def _flow_line(summary: dict[str, object]) -> str:
     return f"{text}; FAILED: {summary['error']}" if summary.get("error") else text
 
 
+def peak_rss_mib() -> float | None:
+    """This process's peak resident memory (VmHWM: what it used since it started, not its parent's)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
 def _log_summary(report: RunReport) -> None:
     summary = report.summary()
     fields = {key: value for key, value in summary.items() if key != "flows"}
+    fields["peak_rss_mib"] = peak_rss_mib()
     logger.bind(event=Event.RUN_FINISHED, command=report.command, **fields).info(
         f"{report.command} {report.status} (exit {int(report.exit_code)}): {fields['inserted']} inserted, "
         f"{fields['updated']} updated, {fields['rejected']} rejected, {fields['deferred']} deferred "

@@ -67,6 +67,7 @@ def test_the_logs_are_one_json_object_per_line_with_a_summary_per_flow_and_per_r
     assert finished["command"] == "run"  # CloudWatch counts only runs, not hand-run plans, as syncs
     assert finished["rejected"] == 2
     assert finished["inserted"] == 13
+    assert 10 < finished["peak_rss_mib"] < 1000  # the job's own peak memory, for the benchmark and operators
 
 
 def test_a_run_while_another_holds_the_lock_ends_at_once_with_exit_4(sample_pair, env, tmp_path):
