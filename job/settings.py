@@ -43,8 +43,8 @@ class JobSettings(BaseSettings):
     """Which database holds the job's own state (runs, rejections, payment baseline, lock)."""
     state_schema: str = Field("hestia_sync", validation_alias=_env("JOB_STATE_SCHEMA"))
     """Schema for the job's state; created and migrated by the job."""
-    batch_size: int = Field(1000, ge=1, le=50_000, validation_alias=_env("JOB_BATCH_SIZE"))
-    """Rows read, compared and written per SQL statement."""
+    batch_size: int = Field(5000, ge=1, le=50_000, validation_alias=_env("JOB_BATCH_SIZE"))
+    """Rows per batch: read with one FETCH, compared, and written with one COPY and one INSERT or UPDATE."""
     helper_batch_size: int = Field(200, ge=1, le=500, validation_alias=_env("JOB_HELPER_BATCH_SIZE"))
     """Emails per helper request (the helper accepts at most 500)."""
     helper_concurrency: int = Field(4, ge=1, le=16, validation_alias=_env("JOB_HELPER_CONCURRENCY"))

@@ -30,5 +30,5 @@ def test_the_job_and_the_helper_both_accept_the_example_as_their_env_file(
     (tmp_path / ".env").write_text(EXAMPLE.read_text())
     monkeypatch.chdir(tmp_path)
 
-    assert load_settings(Path(".env")).batch_size == 1000
+    assert load_settings(Path(".env")).batch_size == 5000
     assert load_helper_settings(HelperSettings).db_schema == "helper"
