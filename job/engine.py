@@ -43,7 +43,9 @@ class Session:
     settings: JobSettings
     dbs: dict[Side, Database]
     state: StateStore
-    baselines: StateStore | None
+    step_state: StateStore | None
+    """The state a step stages with its data (baselines, watermarks, own writes), on the state database's
+    data connection: it commits in the same transaction as that database's writes (None in plan mode)."""
     helper: HelperClient
     run_id: int | None
     full: bool = False
@@ -52,16 +54,22 @@ class Session:
     state_exists: bool = False
 
     @property
+    def step_state_db(self) -> Database | None:
+        return self.step_state.db if self.step_state else None
+
+    @property
     def writes(self) -> bool:
         return self.command == "run"
 
     def statements(self) -> int:
-        extra = [self.state.db] + ([self.baselines.db] if self.baselines else [])
-        return sum(db.statements for db in [*self.dbs.values(), *extra])
+        return sum(db.statements for db in [*self.dbs.values(), self.state.db])
 
     def finish_step(self, ok: bool) -> None:
-        """Commit (run) or keep open (plan) after a good step; roll back after a failed one."""
-        for db in [*self.dbs.values(), *([self.baselines.db] if self.baselines else [])]:
+        """Commit (run) or keep open (plan) after a good step; roll back after a failed one.
+
+        The state database commits last, with the step's state: a kill between the two commits leaves the
+        old watermark, so the next run looks at those rows again and finds them written."""
+        for db in sorted(self.dbs.values(), key=lambda db: db is self.step_state_db):
             if ok and self.writes:
                 db.conn.commit()
             elif not ok:
@@ -99,22 +107,29 @@ def execute(
             state_db = connect_side(settings, settings.state_db, f"state store ({settings.state_db.upper()})")
             stack.callback(state_db.conn.close)
             state = StateStore(state_db, settings.state_schema)
-            baselines = None
             if command == "run":
                 state.acquire_lock()
                 stack.callback(_release_lock, state)
                 state.migrate()
                 run_id = state.start_run(command, [flow.name for flow in flows])
-                baseline_db = connect_side(settings, settings.state_db, "state store")
-                stack.callback(baseline_db.conn.close)
-                baselines = StateStore(baseline_db, settings.state_schema, autocommit=False)
             dbs = {}
             for side in (Side.DB1, Side.DB2):
                 dbs[side] = connect_side(settings, side, side.upper())
                 stack.callback(dbs[side].conn.close)
+            step_state = StateStore(dbs[Side(settings.state_db)], settings.state_schema, autocommit=False)
             helper = (helper_factory or make_helper)(settings)
             stack.callback(helper.close)
-            session = Session(command, settings, dbs, state, baselines, helper, run_id, full, _identities(dbs))
+            session = Session(
+                command,
+                settings,
+                dbs,
+                state,
+                step_state if command == "run" else None,
+                helper,
+                run_id,
+                full,
+                _identities(dbs),
+            )
             session.state_exists = state.exists()
             for flow in flows:
                 report.flows.append(_run_flow(session, flow))
@@ -227,7 +242,7 @@ def _step_context(session: Session, flow: Flow) -> StepContext:
         helper=session.helper,
         batch_size=session.settings.batch_size,
         reader=session.state if session.state_exists else None,
-        step_state=session.baselines,
+        step_state=session.step_state,
         run_id=session.run_id,
         full=session.full,
         full_every=timedelta(hours=hours) if hours else None,
