@@ -12,7 +12,7 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from devstack.localpg import LocalCluster
+from devstack.localpg import LocalCluster, run_sql_files
 
 ROOT = Path(__file__).resolve().parents[1]
 DB1_SCHEMA = ROOT / "schema" / "db1.sql"
@@ -70,14 +70,7 @@ class BenchCluster:
         if template:
             statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
         self.admin(statement)
-        if sql_files:
-            conn = psycopg2.connect(self.dsn(name))
-            try:
-                with conn, conn.cursor() as cur:
-                    for path in sql_files:
-                        cur.execute(path.read_text())
-            finally:
-                conn.close()
+        run_sql_files(self.dsn(name), sql_files)
         return self.dsn(name)
 
     def drop(self, *names: str) -> None:

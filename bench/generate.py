@@ -21,6 +21,8 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
+from job.bulk import copy_text
+
 Row = tuple[object, ...]
 
 STUDENT_COLUMNS = (
@@ -218,17 +220,6 @@ class Generator:
             yield (_uuid(rng), rng.choice(PAYMENT_NAMES), email, rng.choice(self.plan_ids), rng.random() < 0.6, created)
 
 
-def _text(value: object) -> str:
-    """A value in COPY's text format (the generated values hold no tab, newline or backslash)."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
-
-
 def copy_rows(cur: psycopg2.extensions.cursor, table: str, columns: tuple[str, ...], rows: Iterable[Row]) -> int:
     """COPY rows FROM STDIN, COPY_CHUNK_ROWS per statement so memory stays bounded; returns the row count."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
@@ -236,7 +227,7 @@ def copy_rows(cur: psycopg2.extensions.cursor, table: str, columns: tuple[str, .
     )
     iterator, total = iter(rows), 0
     while chunk := list(islice(iterator, COPY_CHUNK_ROWS)):
-        text = "".join("\t".join(_text(v) for v in row) + "\n" for row in chunk)
+        text = "".join("\t".join(copy_text(v) for v in row) + "\n" for row in chunk)
         cur.copy_expert(statement, io.StringIO(text))
         total += len(chunk)
     return total

@@ -17,28 +17,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
-import psycopg2
-from psycopg2 import sql
 
 from devstack.localpg import LocalCluster, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT_S = 30.0
-
-
-def create_database(cluster: LocalCluster, name: str, sql_files: list[Path]) -> str:
-    """Create a database on the cluster, run the SQL files in it, and return its URI."""
-    admin = psycopg2.connect(cluster.dsn())
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
-    conn = psycopg2.connect(cluster.dsn(name))
-    with conn, conn.cursor() as cur:
-        for path in sql_files:
-            cur.execute(path.read_text())
-    conn.close()
-    return cluster.dsn(name)
 
 
 def banner(text: str) -> None:
@@ -73,9 +56,9 @@ def main() -> int:
         banner("starting two throwaway PostgreSQL clusters (DB1, DB2)")
         db1_cluster = stack.enter_context(LocalCluster())
         db2_cluster = stack.enter_context(LocalCluster())
-        db1 = create_database(db1_cluster, "hestia_db1", [ROOT / "schema/db1.sql", ROOT / "sample/db1.sql"])
-        db2 = create_database(db2_cluster, "hestia_db2", [ROOT / "schema/db2.sql", ROOT / "sample/db2.sql"])
-        helper_db = create_database(db2_cluster, "hestia_helper", [])
+        db1 = db1_cluster.create_database("hestia_db1", [ROOT / "schema/db1.sql", ROOT / "sample/db1.sql"])
+        db2 = db2_cluster.create_database("hestia_db2", [ROOT / "schema/db2.sql", ROOT / "sample/db2.sql"])
+        helper_db = db2_cluster.create_database("hestia_helper", [])
         print(f"DB1: {db1}\nDB2: {db2}")
 
         port = free_port()

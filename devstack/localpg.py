@@ -13,10 +13,12 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
+from psycopg2 import sql
 
 DEFAULT_BIN_DIRS = ("/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/17/bin")
 UNPRIVILEGED_USER = "postgres"
@@ -45,6 +47,17 @@ def find_bin_dir() -> Path:
     )
 
 
+def run_sql_files(dsn: str, sql_files: Iterable[Path]) -> None:
+    """Run each SQL file in the database at `dsn`, all in one transaction."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            for path in sql_files:
+                cur.execute(path.read_text())
+    finally:
+        conn.close()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -70,6 +83,18 @@ class LocalCluster:
         """A libpq URI for this cluster; the password is accepted and ignored (trust auth)."""
         auth = f"postgres:{password}@" if password else "postgres@"
         return f"postgresql://{auth}127.0.0.1:{self.port}/{dbname}"
+
+    def create_database(self, name: str, sql_files: Iterable[Path] = ()) -> str:
+        """Create a database, run the SQL files in it, and return its URI."""
+        admin = psycopg2.connect(self.dsn())
+        admin.autocommit = True
+        try:
+            with admin.cursor() as cur:
+                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        finally:
+            admin.close()
+        run_sql_files(self.dsn(name), sql_files)
+        return self.dsn(name)
 
     def start(self) -> LocalCluster:
         self._run_as_owner(

@@ -26,19 +26,6 @@ def near_wrap() -> Iterator[LocalCluster]:
         yield cluster
 
 
-def _database(cluster: LocalCluster, name: str, schema: str) -> str:
-    admin = psycopg2.connect(cluster.dsn())
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name}")
-    admin.close()
-    conn = psycopg2.connect(cluster.dsn(name))
-    with conn, conn.cursor() as cur:
-        cur.execute((ROOT / schema).read_text())
-    conn.close()
-    return cluster.dsn(name)
-
-
 def _current_xid(dsn: str) -> int:
     conn = psycopg2.connect(dsn)
     try:
@@ -67,7 +54,10 @@ def _burn_xids(dsn: str, count: int) -> None:
 
 
 def test_rows_written_on_both_sides_of_the_wraparound_are_all_synced(near_wrap, make_settings):
-    pair = Pair(_database(near_wrap, "wrap_db1", "schema/db1.sql"), _database(near_wrap, "wrap_db2", "schema/db2.sql"))
+    pair = Pair(
+        near_wrap.create_database("wrap_db1", [ROOT / "schema/db1.sql"]),
+        near_wrap.create_database("wrap_db2", [ROOT / "schema/db2.sql"]),
+    )
     insert(pair, "db1", "plano", [db1_plan()])
     before = db2_student(1)
     insert(pair, "db2", "universitario", [before])

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 from psycopg2 import sql
 
-from devstack.localpg import LocalCluster
+from devstack.localpg import LocalCluster, run_sql_files
 
 POSTGRES_IMAGE = "postgres:15-alpine"
 
@@ -49,13 +49,7 @@ class PgServer:
         """Create (once) a template database loaded from the given SQL files; return its name."""
         self._admin(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         self._admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        conn = psycopg2.connect(self.dsn_for(name))
-        try:
-            with conn, conn.cursor() as cur:
-                for path in sql_files:
-                    cur.execute(path.read_text())
-        finally:
-            conn.close()
+        run_sql_files(self.dsn_for(name), sql_files)
         return name
 
     def _admin(self, statement: sql.Composable) -> None:
