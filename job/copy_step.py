@@ -118,12 +118,11 @@ def _sync_batch(
     _resolve(step, resolve_ctx, inserts, columns)
     inserted, inserted_by = _write_inserts(tcur, step, columns, [row for row in inserts if row.ok])
     ok_updates = [row for row in updates if row.ok]
-    updated, updated_by = update_pending(
+    result.updated += update_pending(
         tcur, step.target_table, step.target_key, columns, ok_updates, step.update_timestamps
     )
     result.inserted += inserted
-    result.updated += updated
-    ctx.note_written(step.target, step.target_table, inserted_by | updated_by)
+    ctx.note_inserted(step.target, step.target_table, inserted_by)
     return problems_of(ctx.flow, step.name, (*inserts, *updates))
 
 

@@ -87,13 +87,10 @@ def run_status_step(ctx: StepContext, step: StatusStep, scope: Scope) -> StepRes
             )
             bases = ctx.reader.baselines(step.name, keys) if ctx.reader else {}
             left_rows, right_rows, conflicts, seen = _decide_page(step, page, rights, bases, result)
-            left_count, left_by = update_pending(lcur, step.left_table, step.left_key, left_cols, left_rows)
-            right_count, right_by = update_pending(
+            result.updated += update_pending(lcur, step.left_table, step.left_key, left_cols, left_rows)
+            result.updated += update_pending(
                 rcur, step.right_table, step.right_key, right_cols, right_rows, step.right_update_timestamps
             )
-            result.updated += left_count + right_count
-            ctx.note_written(step.left, step.left_table, left_by)
-            ctx.note_written(step.right, step.right_table, right_by)
             problems = problems_of(ctx.flow, step.name, (*left_rows, *right_rows))
             for problem in problems:
                 seen.pop(problem.row_key, None)

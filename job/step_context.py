@@ -35,12 +35,17 @@ class StepContext:
     """A step whose last full comparison is older than this compares every row."""
     identities: dict[Side, Identity] = field(default_factory=dict)
     own_writes: dict[TableRef, set[int]] = field(default_factory=dict)
-    """The 64-bit transaction ids of the job's own writes, per table: known from the state and this run."""
+    """The 64-bit transaction ids of the job's own inserts, per table: known from the state and this run."""
     written: dict[TableRef, set[int]] = field(default_factory=dict)
-    """What this step wrote (ids per table), staged once it succeeds."""
+    """What this step inserted (ids per table), staged once it succeeds."""
     on_problems: Callable[[list[Problem]], None] = lambda _problems: None
 
-    def note_written(self, side: Side, table: str, xids: set[int]) -> None:
+    def note_inserted(self, side: Side, table: str, xids: set[int]) -> None:
+        """The ids that inserted rows into a table: the next runs leave those row versions out.
+
+        Only inserts: an UPDATE that waited for another transaction's update of the same row writes a
+        version that carries that change under the job's id, so rows the job updated are compared once
+        more by the next run (they compare equal, nothing is written)."""
         self.written.setdefault((side.value, table), set()).update(xids)
         self.known_own_writes(side, table).update(xids)
 

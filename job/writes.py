@@ -100,9 +100,10 @@ def update_rows(
     rows: Sequence[Sequence[object]],
     now_columns: Sequence[str] = (),
 ) -> set[int]:
-    """UPDATE every row in one statement, returning the writing ids. Each row is (key, value1, set1, value2, set2, ...):
-    a column is written only where its `set` flag is true, so one statement serves rows that
-    changed different columns."""
+    """UPDATE every row in one statement. Each row is (key, value1, set1, value2, set2, ...): a column is
+    written only where its `set` flag is true, so one statement serves rows that changed different columns.
+
+    No ids come back: the next run compares updated rows again (see StepContext.note_inserted)."""
     assignments = [
         sql.SQL("{col} = CASE WHEN v.{flag} THEN v.{col} ELSE t.{col} END").format(
             col=sql.Identifier(info.name), flag=sql.Identifier(f"{info.name}__set")
@@ -112,8 +113,7 @@ def update_rows(
     assignments += [sql.SQL("{} = now()").format(sql.Identifier(name)) for name in now_columns]
     value_names = [key.name] + [name for info in columns for name in (info.name, f"{info.name}__set")]
     statement = sql.SQL(
-        SAVEPOINT_SQL + "WITH written AS (UPDATE {table} AS t SET {assignments} FROM (VALUES %s) AS v ({names}) "
-        "WHERE t.{key} = v.{key} RETURNING t.xmin) " + WRITTEN_XIDS
+        SAVEPOINT_SQL + "UPDATE {table} AS t SET {assignments} FROM (VALUES %s) AS v ({names}) WHERE t.{key} = v.{key}"
     ).format(
         table=sql.Identifier(table),
         assignments=sql.SQL(", ").join(assignments),
@@ -124,11 +124,10 @@ def update_rows(
     for info in columns:
         casts += [sql.SQL("%s::{}").format(cast_type(info)), sql.SQL("%s::boolean")]
     template = sql.SQL("(") + sql.SQL(", ").join(casts) + sql.SQL(")")
-    return _xids(
-        psycopg2.extras.execute_values(
-            cur, statement.as_string(cur), rows, template=template.as_string(cur), page_size=len(rows), fetch=True
-        )
+    psycopg2.extras.execute_values(
+        cur, statement.as_string(cur), rows, template=template.as_string(cur), page_size=len(rows)
     )
+    return set()
 
 
 def update_pending(
@@ -138,10 +137,8 @@ def update_pending(
     columns: dict[str, ColumnInfo],
     rows: Sequence[PendingRow],
     now_columns: Sequence[str] = (),
-) -> tuple[int, set[int]]:
-    """Write each row's changed values (row.values) in one UPDATE; reject the refused rows.
-
-    Returns how many went through and the ids that wrote them."""
+) -> int:
+    """Write each row's changed values (row.values) in one UPDATE; reject the refused rows; return how many went."""
     changed = list(dict.fromkeys(name for row in rows for name in row.values))
     infos = [columns[name] for name in changed]
 
@@ -157,4 +154,4 @@ def update_pending(
     outcome = write_isolated(cur, rows, write)
     for row, reason in outcome.refused:
         row.reject(reason)
-    return sum(row.ok for row in rows), outcome.xids
+    return sum(row.ok for row in rows)

@@ -3,6 +3,9 @@ the job's own writes; what only `--full` sees is pinned here too."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import psycopg2
 import pytest
 
@@ -19,29 +22,43 @@ def steps(report):
     return {step.step: step for flow in report.flows for step in flow.steps}
 
 
-@pytest.fixture
-def synced(pair, make_settings):
-    """Synced once (a full comparison: no watermark yet), writing on both sides after the steps' snapshots:
-    a plan only DB1 has, a student only DB2 has, and a profile DB1 edited."""
+def _seed(pair):
+    """Rows that make a first run write on both sides after its snapshots: a plan only DB1 has, students
+    only DB2 has, and a profile DB1 edited."""
     insert(pair, "db1", "plano", [db1_plan()])
     edited = db1_student(3, cnome="Nome Novo")
     insert(pair, "db1", "universitario", [edited])
     insert(pair, "db2", "universitario", [db2_student(1), db2_student(2), db2_student(3, id=edited["uid"])])
+
+
+@pytest.fixture
+def synced(pair, make_settings):
+    """Synced (a first, full comparison), then quiet: the run after it has compared what the first updated."""
+    _seed(pair)
     settings = make_settings(pair)
-    first = run(settings)
-    assert first.exit_code == 0
-    assert (first.total("inserted"), first.total("updated")) == (3, 1)
-    assert all(step.full for step in steps(first).values())
+    run(settings)
+    run(settings)
     return settings
 
 
-def test_the_run_after_a_sync_looks_at_no_row_the_job_itself_wrote(pair, synced):
+def test_the_jobs_inserts_never_come_back_and_its_updates_are_compared_once_more(pair, make_settings):
+    _seed(pair)
+    settings = make_settings(pair)
+    first = run(settings)
     before = {side: versions(pair, side, ["universitario", "plano"]) for side in ("db1", "db2")}
 
-    again = run(synced)
+    echo = run(settings)
+    quiet = run(settings)
 
-    assert {name: (step.full, step.changed) for name, step in steps(again).items()} == {
-        name: (False, 0) for name in steps(again)
+    assert all(step.full for step in steps(first).values())
+    assert (first.total("inserted"), first.total("updated")) == (3, 1)
+    assert {name: step.changed for name, step in steps(echo).items() if step.changed} == {
+        "students.create": 1,
+        "students.update": 1,
+    }
+    assert (echo.total("inserted"), echo.total("updated")) == (0, 0)
+    assert {name: (step.full, step.changed) for name, step in steps(quiet).items()} == {
+        name: (False, 0) for name in steps(quiet)
     }
     assert {side: versions(pair, side, ["universitario", "plano"]) for side in ("db1", "db2")} == before
 
@@ -141,3 +158,49 @@ def test_a_step_whose_last_full_comparison_is_too_old_compares_everything(pair, 
     assert report.total("inserted") == 1
     assert steps(report)["students.create"].full
     assert not steps(run(synced, "students"))["students.create"].full
+
+
+def test_an_edit_that_the_jobs_own_update_waited_for_is_still_seen_by_the_next_run(pair, synced):
+    """A DB2 edit committed while the job's UPDATE of the same row waited for it ends up in a row version
+    stamped with the job's id: the next run must still compare that row (DB1 owns bio, so it is put back)."""
+    key = pair.rows("db1", "SELECT uid::text FROM universitario WHERE cnome = 'Nome Novo'")[0][0]
+    pair.execute(
+        "db1", "UPDATE universitario SET cnome = 'Outro Nome', cdescricao = 'Bio do DB1' WHERE uid = %s", (key,)
+    )
+    pair.execute("db2", "UPDATE universitario SET bio = 'Bio do DB1' WHERE id = %s", (key,))
+    editor = psycopg2.connect(pair.db2)
+    try:
+        with editor.cursor() as cur:
+            cur.execute("UPDATE universitario SET bio = 'Editada no DB2' WHERE id = %s", (key,))
+            with ThreadPoolExecutor(1) as pool:
+                running = pool.submit(run, synced, "students")
+                _wait_until_blocked(pair.db2)
+                editor.commit()
+                during = running.result(timeout=60)
+    finally:
+        editor.close()
+    assert during.total("updated") == 1
+    assert one(pair, "db2", "SELECT bio FROM universitario WHERE id = %s", (key,))["bio"] == "Editada no DB2"
+
+    run(synced, "students")
+
+    assert one(pair, "db2", "SELECT bio FROM universitario WHERE id = %s", (key,))["bio"] == "Bio do DB1"
+
+
+def _wait_until_blocked(dsn, timeout_s=30.0):
+    """Until some session of this database waits on a row lock (the job's UPDATE), at most timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        rows = psycopg2.connect(dsn)
+        try:
+            with rows.cursor() as cur:
+                cur.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+                if cur.fetchone()[0]:
+                    return
+        finally:
+            rows.close()
+        time.sleep(0.05)
+    raise AssertionError("the job's UPDATE never waited for the open edit")
