@@ -23,6 +23,7 @@ from job.rows import PendingRow, check_values, problems_of
 from job.scope import Scope
 from job.state import Problem
 from job.step_context import StepContext
+from job.values import OutOfRange
 from job.writes import insert_rows, update_pending
 
 
@@ -127,7 +128,12 @@ def _sync_batch(
 
 
 def _value(column: _Mapped, row: PendingRow) -> Any:
-    return column.constant if column.source is None else column.convert(row.source.get(column.source))
+    if column.source is None:
+        return column.constant
+    raw = row.source.get(column.source)
+    if isinstance(raw, OutOfRange):
+        raise ConversionError(f"{column.source} is {raw}: the target cannot store it")
+    return column.convert(raw)
 
 
 def _build_insert(step: CopyStep, mapped: tuple[_Mapped, ...], row: PendingRow, columns: dict[str, ColumnInfo]) -> None:

@@ -15,6 +15,7 @@ import psycopg2.extras
 from psycopg2 import sql
 
 from job.errors import FatalSyncError, TransientError
+from job.values import register_range_guards
 
 APPLICATION_NAME = "hestia-sync"
 _URI_WITH_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]*):[^@\s]*@")
@@ -101,6 +102,7 @@ def connect(role: str, dsn: str, connect_timeout_s: int, statement_timeout_s: in
     except psycopg2.ProgrammingError as exc:
         raise FatalSyncError(f"the {role} URI is not valid: {scrub(first_line(exc))}") from None
     conn.statement_counter = StatementCounter()
+    register_range_guards(conn)
     return Database(role=role, conn=conn)
 
 
