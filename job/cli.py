@@ -30,6 +30,16 @@ class _Parser(argparse.ArgumentParser):
         raise ConfigurationError([message])
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m job", description="Keep Hestia's DB1 and DB2 in sync.")
     parser.add_argument("--env-file", type=Path, default=Path(".env"), help="settings file (default: .env)")
@@ -59,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name in ("plan", "status"):
             sub.add_argument("--json", action="store_true", help="print JSON instead of tables")
         if name == "status":
-            sub.add_argument("--limit", type=int, default=10, help="how many runs and rejections to show")
+            sub.add_argument("--limit", type=_positive, default=10, help="how many runs and rejections to show")
     return parser
 
 

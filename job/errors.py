@@ -4,7 +4,8 @@ SyncError
 ├── ConfigurationError  bad settings or usage: exit 2, nothing was attempted
 ├── LockHeld            another run holds the lock: exit 4, nothing was attempted
 ├── FatalSyncError      a flow (or the run) cannot go on: exit 1
-└── TransientError      worth retrying later (helper down, timeout): the rows are deferred
+└── TransientError      worth retrying later (helper down, timeout): inside a run the rows it touches are
+                        deferred (the run's report then exits 3); as a command's own failure, exit 1
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ class FatalSyncError(SyncError):
 
 
 class TransientError(SyncError):
-    """A failure that may pass (timeout, refused connection, 5xx, 429): affected rows are deferred."""
+    """A failure that may pass (timeout, refused connection, 5xx, 429): affected rows are deferred.
 
-    exit_code = ExitCode.INCOMPLETE
+    A command that cannot do its work at all because of one (status with the state store unreachable)
+    has failed: exit 1. Exit 3 means "completed, some rows rejected or deferred", which only a run's
+    report can say."""
+
+    exit_code = ExitCode.FAILED

@@ -14,6 +14,8 @@ from job.errors import ConfigurationError
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 JOB_PREFIX = "JOB_"
+# RFC 6750 b64token: what can follow "Bearer " in a header unchanged.
+BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
 def _env(name: str) -> AliasChoices:
@@ -70,6 +72,16 @@ class JobSettings(BaseSettings):
     def _is_postgres_uri(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
             raise ValueError("must be a URI starting with postgresql:// (the value is not shown: it is a secret)")
+        return value
+
+    @field_validator("helper_api_token")
+    @classmethod
+    def _is_bearer_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() and not BEARER_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "must be a bearer token: ASCII letters, digits and -._~+/ (optionally ending in =), with no spaces "
+                "or line breaks (the value is not shown: it is a secret)"
+            )
         return value
 
     @field_validator("state_schema")

@@ -105,6 +105,8 @@ def test_an_unreachable_database_fails_the_run_with_exit_1_and_says_what_to_chec
         ({"JOB_BACTH_SIZE": "10"}, "JOB_BACTH_SIZE: unknown setting"),
         ({"URI_BANCO_2": "mysql://u:topsecret@h/db"}, "URI_BANCO_2: must be a URI starting with postgresql://"),
         ({"HELPER_API_TOKEN": None}, "HELPER_API_TOKEN: is required by this command"),
+        ({"HELPER_API_TOKEN": "tôken-topsecret"}, "HELPER_API_TOKEN: must be a bearer token"),
+        ({"HELPER_API_TOKEN": "topsecret\nX-Evil: 1"}, "HELPER_API_TOKEN: must be a bearer token"),
     ],
 )
 def test_a_bad_setting_exits_2_and_names_itself_without_its_value(env, tmp_path, change, expected):
@@ -119,6 +121,25 @@ def test_a_bad_setting_exits_2_and_names_itself_without_its_value(env, tmp_path,
     assert result.code == 2
     assert expected in result.stderr
     assert "topsecret" not in result.stderr
+
+
+def test_status_with_the_state_store_unreachable_fails_with_exit_1_not_3(env, tmp_path):
+    env["URI_BANCO_2"] = "postgresql://sync:pg-s3cret-pw@127.0.0.1:9/db2"
+
+    result = run_cli(["status"], env, tmp_path)
+
+    assert result.code == 1
+    assert "cannot connect to state store at postgresql://sync@127.0.0.1:9/db2" in result.stderr
+    assert "pg-s3cret-pw" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("limit", ["-5", "0", "ten"])
+def test_status_with_a_limit_below_one_is_a_usage_error_naming_the_option(env, tmp_path, limit):
+    result = run_cli(["status", "--limit", limit], env, tmp_path)
+
+    assert result.code == 2
+    assert "--limit" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_an_unknown_flow_name_exits_2_with_the_valid_names(env, tmp_path):
