@@ -29,7 +29,7 @@ from job.report import FlowResult, RunReport, StepResult
 from job.scope import Scope, decide_scope
 from job.settings import JobSettings, require_helper_token
 from job.state import Problem, StateStore
-from job.step_context import StepContext, TableRef
+from job.step_context import StepContext
 from job.steps import STEP_KINDS
 
 Command = Literal["run", "plan"]
@@ -50,7 +50,6 @@ class Session:
     run_id: int | None
     full: bool = False
     identities: dict[Side, Identity] = field(default_factory=dict)
-    own_writes: dict[TableRef, set[int]] = field(default_factory=dict)
     state_exists: bool = False
 
     @property
@@ -247,20 +246,19 @@ def _step_context(session: Session, flow: Flow) -> StepContext:
         full=session.full,
         full_every=timedelta(hours=hours) if hours else None,
         identities=session.identities,
-        own_writes=session.own_writes,
         on_problems=on_problems,
     )
 
 
 def _stage_step_state(ctx: StepContext, step: Step, scope: Scope) -> None:
-    """What the next run's change detection needs, committed after the step's data (see `changes`)."""
+    """What the next run's change detection needs, committed with the state database's writes (see `changes`)."""
     if ctx.step_state is None:
         return
     for watch, mark in scope.pending:
         ctx.step_state.save_watermark(step.name, watch.side.value, watch.table, mark, scope.full)
-    for (side, table), xids in ctx.written.items():
-        if xids:
-            ctx.step_state.record_own_writes(side, table, xids)
+        ctx.step_state.record_own_writes(
+            step.name, watch.side.value, watch.table, ctx.inserted.get((watch.side.value, watch.table), set()), mark
+        )
 
 
 def _safe_rollback(session: Session) -> None:

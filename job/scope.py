@@ -67,11 +67,10 @@ def decide_scope(ctx: StepContext, step: str, watches: Sequence[Watch]) -> Scope
         cur.execute(sql.SQL("CREATE TEMPORARY TABLE hs_changed (key {} PRIMARY KEY)").format(sql.SQL(key_type)))
         changed, keys = 0, list(ctx.reader.open_problem_keys(step) if ctx.reader else [])
         for watch in watches:
-            condition = window(
-                marks[(watch.side.value, watch.table)][0].bound,
-                snapshots[watch.side],
-                ctx.known_own_writes(watch.side, watch.table),
-            )
+            bound = marks[(watch.side.value, watch.table)][0].bound
+            mine = ctx.reader.own_writes(step, watch.side.value, watch.table) if ctx.reader else set()
+            own = {xid for xid in mine if xid >= bound}
+            condition = window(bound, snapshots[watch.side], own)
             if watch.side == driver.side:
                 changed += _insert_changed(cur, watch, condition)
             else:

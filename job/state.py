@@ -82,11 +82,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (step, side, table_name)
     );
     CREATE TABLE {schema}.own_writes (
+        step       text        NOT NULL,
         side       text        NOT NULL,
         table_name text        NOT NULL,
         xid        bigint      NOT NULL,
         written_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (side, table_name, xid)
+        PRIMARY KEY (step, side, table_name, xid)
     );
     """,
 )
@@ -126,6 +127,7 @@ class StateStore:
     def __init__(self, db: Database, schema: str, autocommit: bool = True) -> None:
         self.db = db
         self.schema = schema
+        self._tables: dict[str, bool] = {}
         db.conn.autocommit = autocommit
 
     def _sql(self, template: str) -> sql.Composed:
@@ -143,6 +145,15 @@ class StateStore:
         """Release the run lock now: closing the connection frees it only once the server notices."""
         with self.db.cursor() as cur:
             cur.execute("SELECT pg_advisory_unlock(%s)", (lock_key(self.schema),))
+
+    def has_table(self, name: str) -> bool:
+        """Whether the state schema has this table yet (a plan before the first run after an upgrade: not)."""
+        if name not in self._tables:
+            with self.db.cursor() as cur:
+                cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{self.schema}.{name}",))
+                row = cur.fetchone()
+            self._tables[name] = bool(row and row[0])
+        return self._tables[name]
 
     def exists(self) -> bool:
         with self.db.cursor() as cur:
@@ -167,6 +178,7 @@ class StateStore:
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
+        self._tables.clear()
         return len(MIGRATIONS)
 
     def start_run(self, command: str, flows: Sequence[str]) -> int:
@@ -269,7 +281,7 @@ class StateStore:
 
     def watermarks(self, step: str) -> dict[tuple[str, str], tuple[Watermark, datetime]]:
         """(side, table) → what the step last saw of it and when it last compared it in full."""
-        if not self.exists():
+        if not self.has_table("watermarks"):
             return {}
         rows = self._dicts(
             "SELECT side, table_name, system_identifier, database_oid, bound, full_at FROM {schema}.watermarks "
@@ -298,33 +310,31 @@ class StateStore:
                 (step, side, table, mark.identity.system_identifier, mark.identity.database_oid, mark.bound, full),
             )
 
-    def own_writes(self, side: str, table: str) -> set[int]:
-        """The 64-bit transaction ids of the job's own writes to a table that a watermark may still see."""
-        if not self.exists():
+    def own_writes(self, step: str, side: str, table: str) -> set[int]:
+        """The 64-bit ids of this step's own inserts into a table it watches, still inside its window."""
+        if not self.has_table("own_writes"):
             return set()
         with self.db.cursor() as cur:
             cur.execute(
-                self._sql("SELECT xid FROM {schema}.own_writes WHERE side = %s AND table_name = %s"), (side, table)
+                self._sql("SELECT xid FROM {schema}.own_writes WHERE step = %s AND side = %s AND table_name = %s"),
+                (step, side, table),
             )
             return {int(xid) for (xid,) in cur.fetchall()}
 
-    def record_own_writes(self, side: str, table: str, xids: Iterable[int]) -> None:
-        """Stage the ids the job's writes returned, then forget those every watermark of the table is past."""
+    def record_own_writes(self, step: str, side: str, table: str, xids: Iterable[int], mark: Watermark) -> None:
+        """Stage the ids of this step's inserts into a watched table, and forget its older ones below the new
+        watermark (the next run's window starts there, so they can no longer match)."""
+        if not xids:
+            return
         with self.db.cursor() as cur:
             cur.execute(
                 self._sql(
-                    "INSERT INTO {schema}.own_writes (side, table_name, xid) SELECT %s, %s, unnest(%s::bigint[]) "
-                    "ON CONFLICT DO NOTHING"
+                    "INSERT INTO {schema}.own_writes (step, side, table_name, xid) "
+                    "SELECT %(step)s, %(side)s, %(table)s, unnest(%(xids)s::bigint[]) ON CONFLICT DO NOTHING; "
+                    "DELETE FROM {schema}.own_writes WHERE step = %(step)s AND side = %(side)s "
+                    "AND table_name = %(table)s AND xid < %(bound)s"
                 ),
-                (side, table, sorted(set(xids))),
-            )
-            cur.execute(
-                self._sql(
-                    "DELETE FROM {schema}.own_writes o WHERE o.side = %s AND o.table_name = %s AND o.xid < "
-                    "(SELECT min(w.bound) FROM {schema}.watermarks w WHERE w.side = o.side "
-                    "AND w.table_name = o.table_name)"
-                ),
-                (side, table),
+                {"step": step, "side": side, "table": table, "xids": sorted(set(xids)), "bound": mark.bound},
             )
 
     def open_problem_keys(self, step: str) -> list[str]:

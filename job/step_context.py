@@ -34,24 +34,15 @@ class StepContext:
     full_every: timedelta | None = None
     """A step whose last full comparison is older than this compares every row."""
     identities: dict[Side, Identity] = field(default_factory=dict)
-    own_writes: dict[TableRef, set[int]] = field(default_factory=dict)
-    """The 64-bit transaction ids of the job's own inserts, per table: known from the state and this run."""
-    written: dict[TableRef, set[int]] = field(default_factory=dict)
-    """What this step inserted (ids per table), staged once it succeeds."""
+    inserted: dict[TableRef, set[int]] = field(default_factory=dict)
+    """The ids that inserted this step's rows, per table, staged once it succeeds."""
     on_problems: Callable[[list[Problem]], None] = lambda _problems: None
 
     def note_inserted(self, side: Side, table: str, xids: set[int]) -> None:
-        """The ids that inserted rows into a table: the next runs leave those row versions out.
+        """The ids that inserted rows into a table. The next run of this step leaves them out of the window
+        of a table it watches; every other step compares those rows once.
 
         Only inserts: an UPDATE that waited for another transaction's update of the same row writes a
         version that carries that change under the job's id, so rows the job updated are compared once
         more by the next run (they compare equal, nothing is written)."""
-        self.written.setdefault((side.value, table), set()).update(xids)
-        self.known_own_writes(side, table).update(xids)
-
-    def known_own_writes(self, side: Side, table: str) -> set[int]:
-        """Own writes to this table, loaded from the state the first time a step asks."""
-        ref = (side.value, table)
-        if ref not in self.own_writes:
-            self.own_writes[ref] = self.reader.own_writes(*ref) if self.reader else set()
-        return self.own_writes[ref]
+        self.inserted.setdefault((side.value, table), set()).update(xids)

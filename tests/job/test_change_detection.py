@@ -11,7 +11,7 @@ import pytest
 
 from job.engine import execute
 from job.flows import FLOWS, select_flows
-from tests.job.builders import db1_plan, db1_student, db2_student, insert, one, versions
+from tests.job.builders import db1_plan, db1_student, db2_payment, db2_plan, db2_student, insert, one, versions
 
 
 def run(settings, *flows, full=False):
@@ -204,3 +204,43 @@ def _wait_until_blocked(dsn, timeout_s=30.0):
             rows.close()
         time.sleep(0.05)
     raise AssertionError("the job's UPDATE never waited for the open edit")
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["incremental", "full"])
+def test_a_payment_created_on_a_retry_gets_its_status_baseline_in_the_same_run(pair, make_settings, full):
+    """The status step must look at the DB1 payment the create step inserted (another step's own write):
+    without a baseline, a later DB2 status change would lose to DB1 as if it were a conflict."""
+    insert(pair, "db1", "plano", [db1_plan()])
+    insert(pair, "db2", "plano", [db2_plan()])
+    settings = make_settings(pair)
+    run(settings, "payments")
+    payer = db1_student(2, cemail="novo@example.com")
+    insert(pair, "db2", "universitario", [db2_student(2, id=payer["uid"], email="novo@example.com")])
+    payment = db2_payment("novo@example.com", pago=False)
+    insert(pair, "db2", "pagamento_plano", [payment])
+    assert run(settings, "payments").total("deferred") == 1  # the payer is not in DB1 yet
+    insert(pair, "db1", "universitario", [payer])
+    assert run(settings, "payments", full=full).total("inserted") == 1
+
+    pair.execute("db2", "UPDATE pagamento_plano SET pago = true WHERE id = %s", (payment["id"],))
+    report = run(settings, "payments")
+
+    assert report.total("conflicts") == 0
+    assert one(pair, "db1", "SELECT cativo FROM pagamento WHERE uid = %s", (payment["id"],))["cativo"] == "1"
+    assert one(pair, "db2", "SELECT pago FROM pagamento_plano WHERE id = %s", (payment["id"],))["pago"] is True
+
+
+def test_plan_before_the_first_run_after_an_upgrade_reads_the_old_state(pair, make_settings):
+    insert(pair, "db1", "plano", [db1_plan()])
+    settings = make_settings(pair)
+    assert run(settings, "plans").exit_code == 0
+    pair.execute(
+        "db2",
+        "DROP TABLE hestia_sync.watermarks, hestia_sync.own_writes; "
+        "DELETE FROM hestia_sync.schema_version WHERE version = 2",
+    )
+
+    report = execute(settings, "plan", select_flows(["plans"]))
+
+    assert report.exit_code == 0, [step.error for step in steps(report).values()]
+    assert steps(report)["plans"].full
