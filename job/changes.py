@@ -95,14 +95,19 @@ def why_full(mark: Watermark | None, identity: Identity, now: Snapshot) -> str |
 def window(bound: int, now: Snapshot, own: Iterable[int]) -> sql.Composed:
     """The condition on `xmin` that holds for every row written by a transaction in [bound, now.xmax).
 
-    Rows written before `bound` may match too (a frozen row from an older epoch); that costs a
-    comparison, never a miss. `own` are 64-bit ids of the job's own writes, left out.
+    Ids at or past now.xmax are left for the next run, whose bound is at most now.xmax; bounding the
+    window above keeps rows of an older epoch whose 32-bit xmin is above `bound` from matching run
+    after run once the counter has wrapped. A frozen row of an older epoch whose xmin falls inside the
+    window still matches: that costs a comparison, never a miss. `own` are 64-bit ids of the step's
+    own inserts, left out.
     """
     low, high = bound % XID_SPAN, now.xmax % XID_SPAN
     if bound // XID_SPAN == now.xmax // XID_SPAN:
-        condition = sql.SQL("{x} >= {low}").format(x=XMIN, low=sql.Literal(low))
+        condition = sql.SQL("{x} >= {low} AND {x} < {high}").format(
+            x=XMIN, low=sql.Literal(low), high=sql.Literal(high)
+        )
     else:  # the 32-bit counter wrapped inside the window
-        condition = sql.SQL("({x} >= {low} OR {x} <= {high})").format(
+        condition = sql.SQL("({x} >= {low} OR {x} < {high})").format(
             x=XMIN, low=sql.Literal(low), high=sql.Literal(high)
         )
     excluded = sorted({xid % XID_SPAN for xid in own})

@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BELOW_WRAP = 2**32 - 3000
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def near_wrap() -> Iterator[LocalCluster]:
+    """A cluster of its own per test: each test starts just below the wraparound."""
     with LocalCluster() as cluster:
         cluster.set_next_xid(BELOW_WRAP)
         yield cluster
@@ -77,3 +78,24 @@ def test_rows_written_on_both_sides_of_the_wraparound_are_all_synced(near_wrap, 
     assert not any(step.full for flow in report.flows for step in flow.steps)
     assert one(pair, "db2", "SELECT nome FROM universitario WHERE id = %s", (before["id"],))["nome"] == "Antes da volta"
     assert one(pair, "db1", "SELECT count(*) AS n FROM universitario WHERE uid = %s", (after["id"],))["n"] == 1
+
+
+def test_after_the_wraparound_a_run_with_nothing_changed_looks_at_nothing(near_wrap, make_settings):
+    """Rows of the previous epoch whose 32-bit xmin is above the bound must not match run after run."""
+    pair = Pair(
+        near_wrap.create_database("idle_db1", [ROOT / "schema/db1.sql"]),
+        near_wrap.create_database("idle_db2", [ROOT / "schema/db2.sql"]),
+    )
+    insert(pair, "db1", "plano", [db1_plan()])
+    insert(pair, "db2", "universitario", [db2_student(n) for n in range(1, 4)])
+    settings = make_settings(pair)
+    assert execute(settings, "run", select_flows(["students"])).total("inserted") == 3
+    _burn_xids(pair.db2, 4000)
+    execute(settings, "run", select_flows(["students"]))
+
+    idle = execute(settings, "run", select_flows(["students"]))
+
+    assert {step.step: (step.full, step.changed) for flow in idle.flows for step in flow.steps} == {
+        "students.create": (False, 0),
+        "students.update": (False, 0),
+    }
