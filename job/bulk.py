@@ -6,12 +6,15 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import psycopg2.extensions
 from psycopg2 import sql
 
 from job.db import ColumnInfo
+from job.errors import FatalSyncError
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -26,14 +29,16 @@ def copy_text(value: Any) -> str:
         return "t" if value else "f"
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value).translate(_ESCAPES)
+    if isinstance(value, int | float | Decimal | UUID):
+        return str(value)
+    raise FatalSyncError(f"cannot stage a value of type {type(value).__name__} for COPY: no flow should map one")
 
 
 def stage(cur: psycopg2.extensions.cursor, name: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """(Re)create the temporary table `name` (n, columns as text) and COPY the rows in, numbered from 0."""
+    """(Re)create the temporary table `name` (hs_n, columns as text) and COPY the rows in, numbered from 0."""
     staged = sql.Identifier(name)
     cur.execute(
-        sql.SQL("DROP TABLE IF EXISTS pg_temp.{t}; CREATE TEMPORARY TABLE {t} (n integer, {cols})").format(
+        sql.SQL("DROP TABLE IF EXISTS pg_temp.{t}; CREATE TEMPORARY TABLE {t} (hs_n integer, {cols})").format(
             t=staged, cols=sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns)
         )
     )
@@ -48,7 +53,7 @@ def insert_staged_sql(
     base type (never a length limit, so a too long value is refused, not cut)."""
     return sql.SQL(
         "WITH written AS (INSERT INTO {table} ({names}) SELECT {values} FROM pg_temp.{staged} "
-        "WHERE n BETWEEN %(low)s AND %(high)s RETURNING xmin) " + returning
+        "WHERE hs_n BETWEEN %(low)s AND %(high)s RETURNING xmin) " + returning
     ).format(
         table=sql.Identifier(table),
         names=sql.SQL(", ").join(sql.Identifier(name) for name in [*(c.name for c in columns), *now_columns]),

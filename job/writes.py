@@ -24,7 +24,8 @@ ROW_ERRORS = (psycopg2.IntegrityError, psycopg2.DataError)
 # run's change detection can tell the job's own writes from everyone else's.
 WRITTEN_XIDS = "SELECT DISTINCT xmin::text::bigint, pg_current_xact_id()::text::bigint FROM written"
 SAVEPOINT_SQL = "SAVEPOINT batch; "
-ROLLBACK_SQL = "ROLLBACK TO SAVEPOINT batch"
+# ROLLBACK TO keeps the savepoint: release it too, or every refusal would nest one more subtransaction.
+ROLLBACK_SQL = "ROLLBACK TO SAVEPOINT batch; RELEASE SAVEPOINT batch"
 RELEASE_SQL = "RELEASE SAVEPOINT batch"
 
 
