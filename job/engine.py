@@ -115,7 +115,11 @@ def execute(
             for side in (Side.DB1, Side.DB2):
                 dbs[side] = connect_side(settings, side, side.upper())
                 stack.callback(dbs[side].conn.close)
-            step_state = StateStore(dbs[Side(settings.state_db)], settings.state_schema, autocommit=False)
+            step_state = (
+                StateStore(dbs[Side(settings.state_db)], settings.state_schema, autocommit=False)
+                if command == "run"
+                else None
+            )
             helper = (helper_factory or make_helper)(settings)
             stack.callback(helper.close)
             session = Session(
@@ -123,7 +127,7 @@ def execute(
                 settings,
                 dbs,
                 state,
-                step_state if command == "run" else None,
+                step_state,
                 helper,
                 run_id,
                 full,

@@ -27,7 +27,7 @@ class StepContext:
     reader: StateStore | None
     """The state as the last runs left it (None before the first run has created it)."""
     step_state: StateStore | None
-    """Staged with the step and committed after its data (None in plan mode: nothing is saved)."""
+    """Staged with the step, in the same transaction as the state database's writes (None in plan mode)."""
     run_id: int | None
     full: bool = False
     """Compare every row, whatever the change detection says (`run --full`)."""

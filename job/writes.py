@@ -100,7 +100,7 @@ def update_rows(
     columns: Sequence[ColumnInfo],
     rows: Sequence[Sequence[object]],
     now_columns: Sequence[str] = (),
-) -> set[int]:
+) -> None:
     """UPDATE every row in one statement. Each row is (key, value1, set1, value2, set2, ...): a column is
     written only where its `set` flag is true, so one statement serves rows that changed different columns.
 
@@ -128,7 +128,6 @@ def update_rows(
     psycopg2.extras.execute_values(
         cur, statement.as_string(cur), rows, template=template.as_string(cur), page_size=len(rows)
     )
-    return set()
 
 
 def update_pending(
@@ -150,7 +149,8 @@ def update_pending(
         return encoded
 
     def write(batch: Sequence[PendingRow]) -> set[int]:
-        return update_rows(cur, table, columns[key], infos, [encode(row) for row in batch], now_columns)
+        update_rows(cur, table, columns[key], infos, [encode(row) for row in batch], now_columns)
+        return set()
 
     outcome = write_isolated(cur, rows, write)
     for row, reason in outcome.refused:
