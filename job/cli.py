@@ -19,6 +19,7 @@ from job.errors import ConfigurationError, ExitCode, SyncError
 from job.events import Event
 from job.flow_model import Flow
 from job.flows import FLOW_NAMES, select_flows
+from job.interrupts import StopRequest, stop_on_signals
 from job.render import render_report, render_status
 from job.settings import JobSettings, load_settings
 from job.state import StateStore
@@ -46,7 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-format", choices=["auto", "json", "text"], help="overrides JOB_LOG_FORMAT")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     helps = {
-        "run": "one sync pass (exit 0 all written, 3 rows rejected or deferred, 4 lock held, 1 failed, 2 usage)",
+        "run": (
+            "one sync pass (exit 0 all written, 3 rows rejected or deferred, 4 lock held, 5 interrupted, "
+            "1 failed, 2 usage)"
+        ),
         "plan": "what a run would insert, update and reject per flow; writes nothing",
         "check": "databases reachable, mapped tables and columns present, helper reachable",
         "status": "recent runs and open rejections",
@@ -85,7 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ConfigurationError([f"--flow: {exc}"]) from None
         settings = load_settings(args.env_file)
         chosen = logs.configure(args.log_format or settings.log_format)
-        return _dispatch(args, settings, flows, tables=chosen == "text")
+        with stop_on_signals() as stop:
+            return _dispatch(args, settings, flows, stop, tables=chosen == "text")
+    except KeyboardInterrupt:
+        logger.bind(event=Event.COMMAND_FAILED).warning("interrupted before the command started; nothing was done")
+        return int(ExitCode.INTERRUPTED)
     except ConfigurationError as exc:
         for problem in exc.problems:
             logger.bind(event=Event.CONFIGURATION_ERROR).error(f"configuration error: {scrub(problem)}")
@@ -101,10 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.FAILED)
 
 
-def _dispatch(args: argparse.Namespace, settings: JobSettings, flows: tuple[Flow, ...], tables: bool) -> int:
+def _dispatch(
+    args: argparse.Namespace, settings: JobSettings, flows: tuple[Flow, ...], stop: StopRequest, tables: bool
+) -> int:
     """Run the command; `tables`: print the run's report for people (text logs), not only log lines."""
     if args.command in ("run", "plan"):
-        report = execute(settings, args.command, flows, full=args.full)
+        report = execute(settings, args.command, flows, full=args.full, stop=stop)
         if args.command == "plan":
             print(json.dumps(report.summary(), indent=2, default=str) if args.json else render_report(report))
         elif tables:
@@ -116,8 +126,10 @@ def _dispatch(args: argparse.Namespace, settings: JobSettings, flows: tuple[Flow
             print(f"{'ok  ' if line.ok else 'FAIL'}  {line.text}")
         failed = sum(not line.ok for line in lines)
         print(f"\n{len(lines) - failed} ok, {failed} failed")
-        return int(ExitCode.FAILED if failed else ExitCode.OK)
-    return _status(args, settings, flows)
+        code = ExitCode.FAILED if failed else ExitCode.OK
+    else:
+        code = ExitCode(_status(args, settings, flows))
+    return int(ExitCode.INTERRUPTED if stop.requested else code)
 
 
 def _status(args: argparse.Namespace, settings: JobSettings, flows: tuple[Flow, ...]) -> int:

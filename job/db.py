@@ -47,23 +47,28 @@ class StatementCounter:
 
 
 class CountingCursor(psycopg2.extensions.cursor):
-    """A cursor that adds one to its connection's counter per statement sent."""
+    """A cursor that adds one to its connection's counter per statement sent, and sends none once the
+    run was asked to stop (see `interrupts`)."""
 
     def execute(self, query: Any, vars: Any = None) -> None:
-        counter = getattr(self.connection, "statement_counter", None)
-        if counter is not None:
-            counter.count += 1
+        self._before_statement()
         super().execute(query, vars)
 
     def copy_expert(self, sql: Any, file: Any, size: int = 8192) -> None:
+        self._before_statement()
+        super().copy_expert(sql, file, size)
+
+    def _before_statement(self) -> None:
+        stop = getattr(self.connection, "stop_request", None)
+        if stop is not None:
+            stop.check()
         counter = getattr(self.connection, "statement_counter", None)
         if counter is not None:
             counter.count += 1
-        super().copy_expert(sql, file, size)
 
 
 class CountingConnection(psycopg2.extensions.connection):
-    """A connection carrying a StatementCounter."""
+    """A connection carrying a StatementCounter (and, for the data connections of a run, its StopRequest)."""
 
     statement_counter: StatementCounter
 
@@ -83,7 +88,41 @@ class Database:
         return self.conn.cursor()
 
 
-def connect(role: str, dsn: str, connect_timeout_s: int, statement_timeout_s: int) -> Database:
+@dataclass(frozen=True)
+class Keepalives:
+    """TCP keepalives on both ends of a connection, so a peer that vanished is noticed in minutes, not hours.
+
+    The server's end matters most: the run's advisory lock lives in a server session, and a task killed
+    with its network never closes its sockets. Without keepalives the server keeps that session (and the
+    lock) for the kernel's default of two hours. `tcp_user_timeout` bounds unacknowledged writes likewise."""
+
+    idle_s: int = 60
+    interval_s: int = 10
+    count: int = 6
+
+    @property
+    def give_up_ms(self) -> int:
+        return (self.idle_s + self.interval_s * self.count) * 1000
+
+    def libpq_params(self) -> dict[str, int]:
+        return {
+            "keepalives": 1,
+            "keepalives_idle": self.idle_s,
+            "keepalives_interval": self.interval_s,
+            "keepalives_count": self.count,
+            "tcp_user_timeout": self.give_up_ms,
+        }
+
+    def server_options(self) -> str:
+        return (
+            f"-c tcp_keepalives_idle={self.idle_s} -c tcp_keepalives_interval={self.interval_s} "
+            f"-c tcp_keepalives_count={self.count} -c tcp_user_timeout={self.give_up_ms}"
+        )
+
+
+def connect(
+    role: str, dsn: str, connect_timeout_s: int, statement_timeout_s: int, keepalives: Keepalives = Keepalives()
+) -> Database:
     """Open a connection, or raise TransientError naming the role and the redacted URI."""
     try:
         conn = psycopg2.connect(
@@ -92,7 +131,8 @@ def connect(role: str, dsn: str, connect_timeout_s: int, statement_timeout_s: in
             cursor_factory=CountingCursor,
             connect_timeout=connect_timeout_s,
             application_name=APPLICATION_NAME,
-            options=f"-c statement_timeout={statement_timeout_s * 1000}",
+            options=f"-c statement_timeout={statement_timeout_s * 1000} {keepalives.server_options()}",
+            **keepalives.libpq_params(),
         )
     except psycopg2.OperationalError as exc:
         raise TransientError(

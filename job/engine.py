@@ -20,11 +20,12 @@ import psycopg2
 from loguru import logger
 
 from job.changes import Identity, database_identity
-from job.db import Database, connect, first_line, scrub
-from job.errors import LockHeld, SyncError
+from job.db import Database, Keepalives, connect, first_line, scrub
+from job.errors import Interrupted, LockHeld, SyncError
 from job.events import Event
 from job.flow_model import Flow, Side, Step
 from job.helper_client import HelperClient
+from job.interrupts import StopRequest
 from job.report import FlowResult, RunReport, StepResult
 from job.scope import Scope, decide_scope
 from job.settings import JobSettings, require_helper_token
@@ -49,6 +50,7 @@ class Session:
     helper: HelperClient
     run_id: int | None
     full: bool = False
+    stop: StopRequest = field(default_factory=StopRequest)
     identities: dict[Side, Identity] = field(default_factory=dict)
     state_exists: bool = False
 
@@ -82,7 +84,10 @@ def uri_of(settings: JobSettings, side: str) -> str:
 
 def connect_side(settings: JobSettings, side: str, role: str) -> Database:
     """Open DB1, DB2 or the state store (by side) with the configured timeouts."""
-    return connect(role, uri_of(settings, side), settings.connect_timeout_s, settings.statement_timeout_s)
+    keepalives = Keepalives(
+        settings.tcp_keepalive_idle_s, settings.tcp_keepalive_interval_s, settings.tcp_keepalive_count
+    )
+    return connect(role, uri_of(settings, side), settings.connect_timeout_s, settings.statement_timeout_s, keepalives)
 
 
 def execute(
@@ -91,12 +96,15 @@ def execute(
     flows: Sequence[Flow],
     helper_factory: Callable[[JobSettings], HelperClient] | None = None,
     full: bool = False,
+    stop: StopRequest | None = None,
 ) -> RunReport:
     """One pass over the flows (`run`), or the same pass rolled back (`plan`).
 
     Each step looks at the rows changed since the last run, or at every row with `full` (and when
-    the change detection cannot be trusted: see `changes`)."""
+    the change detection cannot be trusted: see `changes`). A `stop` (SIGTERM, SIGINT) cancels the
+    query in flight, rolls back the step in progress and ends the run as interrupted."""
     report = RunReport(command)
+    stop = stop or StopRequest()
     started = time.monotonic()
     require_helper_token(settings)
     state: StateStore | None = None
@@ -110,11 +118,13 @@ def execute(
                 state.acquire_lock()
                 stack.callback(_release_lock, state)
                 state.migrate()
+                _mark_abandoned(state)
                 run_id = state.start_run(command, [flow.name for flow in flows])
             dbs = {}
             for side in (Side.DB1, Side.DB2):
                 dbs[side] = connect_side(settings, side, side.upper())
                 stack.callback(dbs[side].conn.close)
+                stop.cancel_on_stop(dbs[side].conn)
             step_state = (
                 StateStore(dbs[Side(settings.state_db)], settings.state_schema, autocommit=False)
                 if command == "run"
@@ -131,27 +141,19 @@ def execute(
                 helper,
                 run_id,
                 full,
+                stop,
                 _identities(dbs),
             )
             session.state_exists = state.exists()
             for flow in flows:
-                report.flows.append(_run_flow(session, flow))
+                stop.check()
+                report.flows.append(FlowResult(flow.name))
+                _run_flow(session, flow, report.flows[-1])
             if command == "plan":
                 for db in dbs.values():
                     db.conn.rollback()
-        except LockHeld as exc:
-            report.skipped = True
-            logger.bind(event=Event.LOCK_HELD).warning(str(exc))
-        except SyncError as exc:
-            report.error = scrub(str(exc))
-            logger.bind(event=Event.RUN_ERROR).error(report.error)
-        except psycopg2.Error as exc:
-            report.error = (
-                f"the state store ({settings.state_db.upper()}) refused the job's own bookkeeping: "
-                f"{scrub(first_line(exc))}; the database user must be able to create and write the schema "
-                f"{settings.state_schema} (JOB_STATE_SCHEMA)"
-            )
-            logger.bind(event=Event.RUN_ERROR).error(report.error)
+        except (SyncError, psycopg2.Error) as exc:
+            _note_failure(report, exc, settings, stop)
         report.seconds = time.monotonic() - started
         if state is not None and run_id is not None:
             _record_finish(state, run_id, report)
@@ -181,6 +183,39 @@ def _identities(dbs: dict[Side, Database]) -> dict[Side, Identity]:
     return identities
 
 
+def _note_failure(report: RunReport, exc: SyncError | psycopg2.Error, settings: JobSettings, stop: StopRequest) -> None:
+    """What ended the run early, in the report and the log."""
+    if stop.requested and not isinstance(exc, Interrupted):
+        exc = Interrupted(stop.signal_name or "a stop request")  # a query the stop cancelled
+    if isinstance(exc, LockHeld):
+        report.skipped = True
+        logger.bind(event=Event.LOCK_HELD).warning(str(exc))
+        return
+    if isinstance(exc, Interrupted):
+        report.interrupted = exc.signal_name
+        report.error = str(exc)
+        logger.bind(event=Event.RUN_INTERRUPTED, signal=exc.signal_name).warning(report.error)
+        return
+    if isinstance(exc, SyncError):
+        report.error = scrub(str(exc))
+    else:
+        report.error = (
+            f"the state store ({settings.state_db.upper()}) refused the job's own bookkeeping: "
+            f"{scrub(first_line(exc))}; the database user must be able to create and write the schema "
+            f"{settings.state_schema} (JOB_STATE_SCHEMA)"
+        )
+    logger.bind(event=Event.RUN_ERROR).error(report.error)
+
+
+def _mark_abandoned(state: StateStore) -> None:
+    """Runs still marked running while this run holds the lock died without recording their end."""
+    for run_id in state.mark_abandoned():
+        logger.bind(event=Event.RUN_ABANDONED, run_id=run_id).warning(
+            f"run {run_id} ended without recording its end (killed, or lost its machine or its connection): "
+            "marked abandoned; nothing of its step in progress was written, this run redoes it"
+        )
+
+
 def _release_lock(state: StateStore) -> None:
     # A lost connection has released the lock already.
     with contextlib.suppress(psycopg2.Error):
@@ -196,16 +231,15 @@ def _record_finish(state: StateStore, run_id: int, report: RunReport) -> None:
         )
 
 
-def _run_flow(session: Session, flow: Flow) -> FlowResult:
-    result = FlowResult(flow.name)
+def _run_flow(session: Session, flow: Flow, result: FlowResult) -> None:
     for step in flow.steps:
+        session.stop.check()
         step_result = _run_step(session, flow, step)
         result.steps.append(step_result)
         if step_result.error:
             break
     summary = result.summary()
     logger.bind(event=Event.FLOW_FINISHED, **summary).info(_flow_line(summary))
-    return result
 
 
 def _run_step(session: Session, flow: Flow, step: Step) -> StepResult:
@@ -225,6 +259,8 @@ def _run_step(session: Session, flow: Flow, step: Step) -> StepResult:
             session.state.resolve_others(session.run_id, step.name)
     except (SyncError, psycopg2.Error) as exc:
         _safe_rollback(session)
+        # A cancelled query, or a statement refused because a stop was asked for: the run ends here.
+        session.stop.check()
         result = StepResult(step.name, error=_describe(step.name, exc))
         logger.bind(event=Event.STEP_FAILED, flow=flow.name, step=step.name).error(result.error)
     result.seconds = time.monotonic() - started

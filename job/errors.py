@@ -4,6 +4,7 @@ SyncError
 ├── ConfigurationError  bad settings or usage: exit 2, nothing was attempted
 ├── LockHeld            another run holds the lock: exit 4, nothing was attempted
 ├── FatalSyncError      a flow (or the run) cannot go on: exit 1
+├── Interrupted         SIGINT or SIGTERM: the step in progress is rolled back, the run recorded: exit 5
 └── TransientError      worth retrying later (helper down, timeout): inside a run the rows it touches are
                         deferred (the run's report then exits 3); as a command's own failure, exit 1
 """
@@ -21,6 +22,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     INCOMPLETE = 3  # completed, but some rows were rejected or deferred
     LOCKED = 4
+    INTERRUPTED = 5  # stopped by SIGINT or SIGTERM; the step in progress was rolled back
 
 
 class SyncError(Exception):
@@ -49,6 +51,18 @@ class FatalSyncError(SyncError):
     """The flow cannot go on; its writes are rolled back and the run fails."""
 
     exit_code = ExitCode.FAILED
+
+
+class Interrupted(SyncError):
+    """SIGINT or SIGTERM asked the job to stop (see `interrupts`)."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, signal_name: str) -> None:
+        self.signal_name = signal_name
+        super().__init__(
+            f"stopped by {signal_name}: the step in progress was rolled back; the next run picks up from there"
+        )
 
 
 class TransientError(SyncError):

@@ -23,6 +23,11 @@ class Event(StrEnum):
     LOCK_HELD = "lock_held"
     CONFIGURATION_ERROR = "configuration_error"
     COMMAND_FAILED = "command_failed"
+    STOP_REQUESTED = "stop_requested"
+    """SIGINT or SIGTERM arrived: the run cancels its query in flight and rolls back its step."""
+    RUN_INTERRUPTED = "run_interrupted"
+    RUN_ABANDONED = "run_abandoned"
+    """A run found runs still marked running whose lock was free: they died without recording their end."""
 
 
 ROW_COUNTS: Final = ("inserted", "updated", "unchanged", "rejected", "deferred", "conflicts")

@@ -81,6 +81,8 @@ class RunReport:
     flows: list[FlowResult] = field(default_factory=list)
     error: str | None = None
     skipped: bool = False
+    interrupted: str | None = None
+    """The signal that stopped the run (SIGTERM, SIGINT), if one did."""
     seconds: float = 0.0
 
     def total(self, name: str) -> int:
@@ -90,6 +92,8 @@ class RunReport:
     def exit_code(self) -> ExitCode:
         if self.skipped:
             return ExitCode.LOCKED
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
         if self.error or any(flow.error for flow in self.flows):
             return ExitCode.FAILED
         if self.total("rejected") or self.total("deferred"):
@@ -102,6 +106,7 @@ class RunReport:
             ExitCode.OK: "ok",
             ExitCode.INCOMPLETE: "partial",
             ExitCode.LOCKED: "skipped",
+            ExitCode.INTERRUPTED: "interrupted",
         }.get(self.exit_code, "failed")
 
     def summary(self) -> dict[str, Any]:

@@ -64,6 +64,13 @@ class JobSettings(BaseSettings):
     """Timeout of a database connection attempt."""
     statement_timeout_s: int = Field(300, ge=1, le=3600, validation_alias=_env("JOB_STATEMENT_TIMEOUT_S"))
     """Longest a single SQL statement may run before the flow fails."""
+    tcp_keepalive_idle_s: int = Field(60, ge=1, le=7200, validation_alias=_env("JOB_TCP_KEEPALIVE_IDLE_S"))
+    """Seconds a database connection may stay silent before TCP probes whether the other end is still there."""
+    tcp_keepalive_interval_s: int = Field(10, ge=1, le=600, validation_alias=_env("JOB_TCP_KEEPALIVE_INTERVAL_S"))
+    """Seconds between two unanswered keepalive probes."""
+    tcp_keepalive_count: int = Field(6, ge=1, le=100, validation_alias=_env("JOB_TCP_KEEPALIVE_COUNT"))
+    """Unanswered probes after which the connection is dropped: on the server this frees the run's lock
+    when the job's task vanished without closing its sockets (after idle + interval x count, 2 minutes)."""
     log_format: Literal["auto", "json", "text"] = Field("auto", validation_alias=_env("JOB_LOG_FORMAT"))
     """json for CloudWatch, text for people; auto picks text on a terminal."""
 

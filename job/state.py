@@ -116,6 +116,9 @@ class Conflict:
     resolution: str
 
 
+ABANDONED = "ended without recording its end (killed, or lost its machine or its connection)"
+
+
 def lock_key(schema: str) -> int:
     """A stable 63-bit advisory-lock key per state schema."""
     return int.from_bytes(hashlib.sha256(f"hestia-sync:{schema}".encode()).digest()[:8], "big") >> 1
@@ -180,6 +183,17 @@ class StateStore:
                 cur.execute("COMMIT")
         self._tables.clear()
         return len(MIGRATIONS)
+
+    def mark_abandoned(self) -> list[int]:
+        """Mark runs still `running` as `abandoned` (call it holding the run lock: their runs are gone)."""
+        with self.db.cursor() as cur:
+            cur.execute(
+                self._sql(
+                    "UPDATE {schema}.runs SET status = 'abandoned', error = %s WHERE status = 'running' RETURNING id"
+                ),
+                (ABANDONED,),
+            )
+            return sorted(int(run_id) for (run_id,) in cur.fetchall())
 
     def start_run(self, command: str, flows: Sequence[str]) -> int:
         with self.db.cursor() as cur:
@@ -347,12 +361,31 @@ class StateStore:
             )
             return [key for (key,) in cur.fetchall()]
 
+    def lock_held(self) -> bool:
+        """Whether some session holds the run lock now (read from pg_locks: taking it would make a run skip)."""
+        with self.db.cursor() as cur:
+            cur.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND (classid::bigint << 32 | objid::bigint) = %s)",
+                (lock_key(self.schema),),
+            )
+            row = cur.fetchone()
+        return bool(row and row[0])
+
     def recent_runs(self, limit: int) -> list[dict[str, Any]]:
-        return self._dicts(
+        """The latest runs, newest first; one still `running` while nobody holds the lock is shown `abandoned`
+        (the next run records it so)."""
+        runs = self._dicts(
             "SELECT id, command, flows, started_at, finished_at, status, exit_code, summary, error "
             "FROM {schema}.runs ORDER BY id DESC LIMIT %s",
             (limit,),
         )
+        if any(run["status"] == "running" for run in runs) and not self.lock_held():
+            for run in runs:
+                if run["status"] == "running":
+                    run["status"], run["error"] = "abandoned", ABANDONED
+        return runs
 
     def open_problems(self, limit: int, flows: Sequence[str]) -> list[dict[str, Any]]:
         return self._dicts(
