@@ -132,6 +132,7 @@ def execute(
             )
             helper = (helper_factory or make_helper)(settings)
             stack.callback(helper.close)
+            stop.when_stopped(lambda: helper.halt("the run is stopping"))
             session = Session(
                 command,
                 settings,

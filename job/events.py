@@ -23,6 +23,8 @@ class Event(StrEnum):
     LOCK_HELD = "lock_held"
     CONFIGURATION_ERROR = "configuration_error"
     COMMAND_FAILED = "command_failed"
+    HELPER_BREAKER_OPEN = "helper_breaker_open"
+    """The helper API failed for several chunks in a row: the run asks it nothing more, the rest is deferred."""
     STOP_REQUESTED = "stop_requested"
     """SIGINT or SIGTERM arrived: the run cancels its query in flight and rolls back its step."""
     RUN_INTERRUPTED = "run_interrupted"

@@ -18,7 +18,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
@@ -38,6 +38,7 @@ class StopRequest:
         self._event = threading.Event()
         self._lock = threading.Lock()
         self._connections: list[Any] = []
+        self._callbacks: list[Callable[[], None]] = []
         self.signal_name: str | None = None
 
     @property
@@ -53,6 +54,14 @@ class StopRequest:
         if already:
             _cancel(conn)
 
+    def when_stopped(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (from the watcher thread) when a stop is asked for: it must be quick and thread-safe."""
+        with self._lock:
+            self._callbacks.append(callback)
+            already = self._event.is_set()
+        if already:
+            callback()
+
     def trigger(self, signum: int) -> bool:
         """Ask for the stop (once; later calls change nothing). True when this call asked for it."""
         with self._lock:
@@ -60,9 +69,11 @@ class StopRequest:
                 return False
             self.signal_name = signal.Signals(signum).name
             self._event.set()
-            connections = list(self._connections)
+            connections, callbacks = list(self._connections), list(self._callbacks)
         for conn in connections:
             _cancel(conn)
+        for callback in callbacks:
+            callback()
         return True
 
     def wait(self, seconds: float) -> bool:

@@ -18,7 +18,7 @@ from psycopg2 import sql
 
 from job.db import ColumnInfo, table_columns
 from job.flow_model import Column, Lookup, Reference
-from job.helper_client import HelperClient, LookupResult, normalise_email
+from job.helper_client import Credentials, HelperClient, LookupResult, normalise_email
 from job.rows import PendingRow
 
 # bcrypt never produces a string that starts with '!', so no password can ever match this value.
@@ -132,26 +132,50 @@ def _existing_usernames(ctx: ResolveContext, name: str, tables: list[str], candi
     return {value for (value,) in ctx.cur.fetchall()}
 
 
-def _helper_resolver(pick: Callable[[Any], str | None]) -> Callable[[ResolveContext, Column, list[PendingRow]], None]:
+Pick = Callable[[Credentials, ColumnInfo | None], tuple[str | None, str | None]]
+"""A helper column's value from the helper's answer and the target column: (value, None) or (None, problem)."""
+
+
+def _helper_resolver(pick: Pick) -> Callable[[ResolveContext, Column, list[PendingRow]], None]:
     def resolve(ctx: ResolveContext, column: Column, rows: list[PendingRow]) -> None:
         source = column.source or ""
         answers = ctx.helper_answers(source, rows)
+        info = ctx.target_columns.get(column.target)
         for row in rows:
             email = normalise_email(str(row.source.get(source) or ""))
             if email in answers.unavailable:
                 row.defer(f"helper API unavailable: {answers.unavailable[email]}")
             elif email in answers.found:
-                row.values[column.target] = pick(answers.found[email])
+                value, problem = pick(answers.found[email], info)
+                if problem:
+                    row.reject(f"{column.target}: {problem}")
+                else:
+                    row.values[column.target] = value
             else:
                 row.reject(f"{source} is empty: the helper API cannot be asked")
 
     return resolve
 
 
+def _pick_password(found: Credentials, _info: ColumnInfo | None) -> tuple[str | None, str | None]:
+    if found.password_problem:
+        return None, found.password_problem
+    return found.password_hash or UNUSABLE_PASSWORD, None
+
+
+def _pick_photo(found: Credentials, info: ColumnInfo | None) -> tuple[str | None, str | None]:
+    url, limit = found.photo_url, info.max_length if info else None
+    if found.photo_problem:
+        return None, found.photo_problem
+    if url is not None and limit is not None and len(url) > limit:
+        return None, f"the helper's photo URL for this account has {len(url)} characters, the column allows {limit}"
+    return url, None
+
+
 RESOLVERS: Final[dict[str, Callable[[ResolveContext, Column, list[PendingRow]], None]]] = {
     "username": resolve_username,
-    "helper_password": _helper_resolver(lambda found: found.password_hash or UNUSABLE_PASSWORD),
-    "helper_photo": _helper_resolver(lambda found: found.photo_url),
+    "helper_password": _helper_resolver(_pick_password),
+    "helper_photo": _helper_resolver(_pick_photo),
 }
 
 
@@ -200,3 +224,4 @@ def check_reference(ctx: ResolveContext, reference: Reference, rows: list[Pendin
         value = row.values.get(reference.column)
         if value is not None and str(value) not in present:
             row.defer(f"{reference.column}: {reference.table} {value} is not in the target yet")
+

@@ -20,7 +20,7 @@ from job.engine import connect_side
 from job.state import lock_key
 from tests.job.builders import db2_student, insert
 from tests.job.cli import cli_env, run_cli
-from tests.support.helper_server import TOKEN
+from tests.support.helper_server import TOKEN, Failure
 
 ROOT = Path(__file__).resolve().parents[2]
 BOUND_S = 30.0  # ECS's default stop timeout: SIGKILL follows SIGTERM after this
@@ -114,6 +114,20 @@ def test_a_signal_cancels_the_query_in_flight_rolls_back_and_records_the_run_as_
     again = run_cli(["run"], env, ROOT)
     assert again.code == 0, again.stderr
     assert pair.rows("db1", "SELECT count(*) FROM universitario") == [(3,)]
+
+
+def test_a_signal_during_helper_retries_stops_the_run_without_waiting_for_them(pair, helper) -> None:
+    insert(pair, "db2", "universitario", _students(3))
+    helper.state.fail_always = Failure(status=503)
+    env = cli_env(pair, helper.url, TOKEN, JOB_HELPER_RETRIES="10", JOB_HELPER_BACKOFF_S="20")
+    job = _start(env, "run")
+    _wait_for(lambda: helper.state.requests >= 1, "the job to ask the helper")
+    job.send_signal(signal.SIGTERM)
+    _, stderr = job.communicate(timeout=BOUND_S)
+    assert job.returncode == 5, stderr
+    assert helper.state.requests == 1
+    assert [row[1] for row in _runs(pair)] == ["interrupted"]
+    assert pair.rows("db1", "SELECT count(*) FROM universitario") == [(0,)]
 
 
 def test_a_run_killed_without_a_word_is_shown_and_then_recorded_as_abandoned(pair, helper) -> None:

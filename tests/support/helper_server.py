@@ -1,7 +1,8 @@
 """A real HTTP server on 127.0.0.1 that speaks the helper API's batch contract, for the job's tests.
 
-It knows a fixed set of emails and can be told to fail the next requests (status codes, delays),
-which the real helper cannot easily be made to do on cue. It counts every request it receives.
+It knows a fixed set of emails and can be told to fail the next requests (status codes, delays) or to
+answer values that break the contract, which the real helper cannot easily be made to do on cue. It counts
+every request it receives.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ class Failure:
 @dataclass
 class HelperState:
     known: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-    failures: deque[Failure] = field(default_factory=deque)
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Fields that replace those of an email's answer: values that break the contract (a dict as the password)."""
+    failures: deque[Failure | None] = field(default_factory=deque)
+    """What the next requests get, one entry each (None: a normal answer); then `fail_always`, if set."""
     fail_always: Failure | None = None
     requests: int = 0
     emails_asked: list[str] = field(default_factory=list)
@@ -72,16 +76,13 @@ def _handler(state: HelperState) -> type[BaseHTTPRequestHandler]:
                 with state.lock:
                     state.emails_asked.append(normalised)
                 known = state.known.get(normalised)
-                results.append(
-                    {
-                        "email": normalised,
-                        "known": known is not None,
-                        "password": known[0] if known else None,
-                        "photo_url": (
-                            known[1] if known and known[1] else f"https://avatars.example.com/{len(normalised)}"
-                        ),
-                    }
-                )
+                answer = {
+                    "email": normalised,
+                    "known": known is not None,
+                    "password": known[0] if known else None,
+                    "photo_url": known[1] if known and known[1] else f"https://avatars.example.com/{len(normalised)}",
+                }
+                results.append({**answer, **state.answers.get(normalised, {})})
             self._send(200, {"results": results})
 
     return Handler
