@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg2
 from psycopg2 import sql
@@ -74,14 +75,18 @@ class LocalCluster:
     bin_dir: Path = field(default_factory=find_bin_dir)
     extra_options: tuple[str, ...] = ()
     """More server settings as NAME=VALUE (no spaces), e.g. shared_preload_libraries=pg_stat_statements."""
+    password: str | None = None
+    """The superuser's password; with one, the cluster authenticates with scram-sha-256 (else: trust)."""
 
     @property
     def data_dir(self) -> Path:
         return self.base_dir / "data"
 
-    def dsn(self, dbname: str = "postgres", password: str | None = None) -> str:
-        """A libpq URI for this cluster; the password is accepted and ignored (trust auth)."""
-        auth = f"postgres:{password}@" if password else "postgres@"
+    def dsn(self, dbname: str = "postgres", password: str | None = None, user: str = "postgres") -> str:
+        """A libpq URI for this cluster, user name and password percent-encoded (trust auth ignores a password;
+        scram-sha-256 uses the cluster's superuser password unless another is given)."""
+        secret = password if password is not None else self.password
+        auth = f"{quote(user, safe='')}:{quote(secret, safe='')}@" if secret else f"{quote(user, safe='')}@"
         return f"postgresql://{auth}127.0.0.1:{self.port}/{dbname}"
 
     def create_database(self, name: str, sql_files: Iterable[Path] = ()) -> str:
@@ -105,7 +110,8 @@ class LocalCluster:
                 "-U",
                 "postgres",
                 "-A",
-                "trust",
+                "scram-sha-256" if self.password else "trust",
+                *([f"--pwfile={self._password_file()}"] if self.password else []),
                 "-E",
                 "UTF8",
                 "--no-sync",
@@ -113,6 +119,16 @@ class LocalCluster:
         )
         self._start_server()
         return self
+
+    def _password_file(self) -> Path:
+        """The superuser's password for initdb, readable by the cluster's owner only."""
+        path = self.base_dir / "superuser-password"
+        path.write_text(f"{self.password}\n", encoding="utf-8")
+        path.chmod(0o600)
+        owner = pwd.getpwnam(UNPRIVILEGED_USER) if os.geteuid() == 0 else None
+        if owner:
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+        return path
 
     def set_next_xid(self, xid: int) -> None:
         """Stop the server, move its next transaction id with pg_resetwal (to test xid wraparound), restart.

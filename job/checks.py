@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from job.catalog import CheckLine
-from job.db import Database, first_line, redact_dsn, scrub
+from job.db import Database, first_line
 from job.engine import connect_side, make_helper, uri_of
 from job.errors import SyncError
 from job.flow_model import Flow, Side
 from job.settings import JobSettings
 from job.state import MIGRATIONS, StateStore
 from job.steps import STEP_KINDS
+from job.uris import redact, scrub
 
 
 def run_checks(settings: JobSettings, flows: Sequence[Flow]) -> list[CheckLine]:
@@ -23,7 +24,7 @@ def run_checks(settings: JobSettings, flows: Sequence[Flow]) -> list[CheckLine]:
         uri = uri_of(settings, side)
         try:
             dbs[side] = connect_side(settings, side, side.upper())
-            lines.append(CheckLine(True, f"{side.upper()} reachable at {redact_dsn(uri)}"))
+            lines.append(CheckLine(True, f"{side.upper()} reachable at {redact(uri)}"))
         except SyncError as exc:
             lines.append(CheckLine(False, scrub(str(exc))))
     try:

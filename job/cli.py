@@ -13,7 +13,7 @@ from loguru import logger
 
 from job import logs
 from job.checks import run_checks
-from job.db import first_line, scrub
+from job.db import first_line
 from job.engine import connect_side, execute
 from job.errors import ConfigurationError, ExitCode, SyncError
 from job.events import Event
@@ -23,6 +23,7 @@ from job.interrupts import StopRequest, stop_on_signals
 from job.render import render_report, render_status
 from job.settings import JobSettings, load_settings
 from job.state import StateStore
+from job.uris import scrub
 
 
 class _Parser(argparse.ArgumentParser):

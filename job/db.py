@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, Final
 
 import psycopg2
 import psycopg2.extensions
@@ -15,28 +13,38 @@ import psycopg2.extras
 from psycopg2 import sql
 
 from job.errors import FatalSyncError, TransientError
+from job.uris import redact
 from job.values import register_range_guards
 
 APPLICATION_NAME = "hestia-sync"
-_URI_WITH_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]*):[^@\s]*@")
+# What a failed connection attempt means, by what libpq says; its own words are never repeated,
+# because they quote connection parameters (a mis-split password shows up as a host or a port).
+CONNECT_FAILURES: Final = (
+    (
+        ("password authentication failed", "no password supplied", "authentication failed"),
+        "the server refused the user name or password",
+    ),
+    (("could not translate host name",), "the host name does not resolve"),
+    (("connection refused",), "nothing accepts connections at that host and port"),
+    (("timeout expired", "timed out"), "the connection attempt timed out (JOB_CONNECT_TIMEOUT_S)"),
+    (("does not exist",), "the database or the user does not exist on that server"),
+    (
+        ("no pg_hba.conf entry",),
+        "the server does not accept this user from this address (pg_hba.conf; TLS may be required)",
+    ),
+    (("ssl", "certificate"), "TLS failed: check sslmode and sslrootcert"),
+    (("too many connections", "remaining connection slots"), "the server has no connection slots left"),
+    (("invalid", "missing", "unrecognized"), "libpq cannot read the URI: check its form and percent-encoding"),
+)
 
 
-def redact_dsn(dsn: str) -> str:
-    """The URI without its password (and without any query value that could be a secret)."""
-    try:
-        parts = urlsplit(dsn)
-        host = parts.hostname or ""
-        netloc = f"{parts.username}@{host}" if parts.username else host
-        if parts.port:
-            netloc += f":{parts.port}"
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-    except ValueError:
-        return "<unparseable database URI>"
-
-
-def scrub(text: str) -> str:
-    """Replace any password inside a postgres URI found in free text."""
-    return _URI_WITH_PASSWORD.sub(r"\1:***@", text)
+def connect_failure(exc: BaseException) -> str:
+    """What a failed connection attempt means, in the job's words (never libpq's, which quote parameters)."""
+    text = str(exc).lower()
+    for needles, meaning in CONNECT_FAILURES:
+        if any(needle in text for needle in needles):
+            return meaning
+    return "the server refused the connection"
 
 
 class StatementCounter:
@@ -136,11 +144,11 @@ def connect(
         )
     except psycopg2.OperationalError as exc:
         raise TransientError(
-            f"cannot connect to {role} at {redact_dsn(dsn)}: {scrub(first_line(exc))}; "
+            f"cannot connect to {role} at {redact(dsn)}: {connect_failure(exc)}; "
             "check the URI, the network path and the server"
         ) from None
     except psycopg2.ProgrammingError as exc:
-        raise FatalSyncError(f"the {role} URI is not valid: {scrub(first_line(exc))}") from None
+        raise FatalSyncError(f"the {role} URI is not valid: {connect_failure(exc)}") from None
     conn.statement_counter = StatementCounter()
     register_range_guards(conn)
     return Database(role=role, conn=conn)

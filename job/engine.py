@@ -20,7 +20,7 @@ import psycopg2
 from loguru import logger
 
 from job.changes import Identity, database_identity
-from job.db import Database, Keepalives, connect, first_line, scrub
+from job.db import Database, Keepalives, connect, first_line
 from job.errors import Interrupted, LockHeld, SyncError
 from job.events import Event
 from job.flow_model import Flow, Side, Step
@@ -32,6 +32,7 @@ from job.settings import JobSettings, require_helper_token
 from job.state import Problem, StateStore
 from job.step_context import StepContext
 from job.steps import STEP_KINDS
+from job.uris import scrub
 
 Command = Literal["run", "plan"]
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from loguru import logger
 
-from job.db import scrub
+from job.uris import scrub
 
 if TYPE_CHECKING:
     from loguru import Message, Record

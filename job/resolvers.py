@@ -224,4 +224,3 @@ def check_reference(ctx: ResolveContext, reference: Reference, rows: list[Pendin
         value = row.values.get(reference.column)
         if value is not None and str(value) not in present:
             row.defer(f"{reference.column}: {reference.table} {value} is not in the target yet")
-

@@ -11,6 +11,7 @@ from pydantic import AliasChoices, Field, HttpUrl, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, DotEnvSettingsSource, SettingsConfigDict
 
 from job.errors import ConfigurationError
+from job.uris import userinfo_problem
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 JOB_PREFIX = "JOB_"
@@ -77,8 +78,9 @@ class JobSettings(BaseSettings):
     @field_validator("uri_banco_1", "uri_banco_2")
     @classmethod
     def _is_postgres_uri(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
-            raise ValueError("must be a URI starting with postgresql:// (the value is not shown: it is a secret)")
+        problem = userinfo_problem(value.get_secret_value())
+        if problem:
+            raise ValueError(f"{problem} (the value is not shown: it is a secret)")
         return value
 
     @field_validator("helper_api_token")

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support import secrets
+
 
 @dataclass
 class Result:
@@ -34,6 +36,7 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 12
         timeout=timeout,
         check=False,
     )
+    secrets.current().observe(f"python -m job {' '.join(args)} output", done.stdout + done.stderr)
     return Result(done.returncode, done.stdout, done.stderr)
 
 

@@ -1,0 +1,65 @@
+"""Database URIs as secrets: read them only when unambiguous, show them only without a password.
+
+A libpq URI is `postgresql://[user[:password]@]host[:port][,host2...][/dbname][?name=value...]`. The
+user-info ends at the authority's last `@`, and the authority ends at the first `/`, `?` or `#`, so a
+password with an unencoded `@`, `/`, `?` or `#` is read by libpq as a host, a port or a database name,
+and libpq's messages then quote it. Such a URI is refused (`userinfo_problem`) before anything connects.
+Free text is scrubbed of anything that looks like a URI's user-info, however malformed (`scrub`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+SCHEMES: Final = ("postgresql://", "postgres://")
+PERCENT_ENCODING_HINT: Final = (
+    "percent-encode the user name and password (@ as %40, / as %2F, : as %3A, % as %25, # as %23, ? as %3F, "
+    "a space as %20)"
+)
+# Scheme, user, then from the first ':' up to the last '@' before a space or quote: a password, well formed or not.
+_PASSWORD_IN_TEXT: Final = re.compile(r"(postgres(?:ql)?://[^\s'\"@/:]*):[^\s'\"]*@", re.IGNORECASE)
+_PERCENT_TOKEN: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_UNSAFE_IN_USERINFO: Final = re.compile(r"[\s\x00-\x1f\x7f/?#\[\]]")
+
+
+def userinfo_problem(uri: str) -> str | None:
+    """Why libpq might read this URI's user-info other than as written (None: it reads it as written).
+
+    The message never quotes any part of the URI."""
+    if not uri.startswith(SCHEMES):
+        return "must be a URI starting with postgresql://"
+    rest = uri.split("://", 1)[1]
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in rest[len(authority) :]:
+        return f"its user-info cannot be read unambiguously (an @ after a /, ? or #): {PERCENT_ENCODING_HINT}"
+    if authority.count("@") > 1:
+        return f"its user-info cannot be read unambiguously (more than one @): {PERCENT_ENCODING_HINT}"
+    userinfo = authority.rpartition("@")[0]
+    if _UNSAFE_IN_USERINFO.search(userinfo) or _PERCENT_TOKEN.search(userinfo):
+        return f"its user-info holds characters libpq does not read as written: {PERCENT_ENCODING_HINT}"
+    try:
+        unquote(userinfo, errors="strict")
+    except UnicodeDecodeError:
+        return f"its user-info is not valid percent-encoded UTF-8: {PERCENT_ENCODING_HINT}"
+    return None
+
+
+def redact(uri: str) -> str:
+    """The URI as it may be shown: scheme, user, hosts, ports and database; no password, no query values."""
+    if userinfo_problem(uri) is not None:
+        return "<database URI not shown: it cannot be read unambiguously>"
+    try:
+        parts = urlsplit(uri)
+        userinfo, _, hosts = parts.netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}@{hosts}" if user else hosts
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    except ValueError:
+        return "<database URI not shown: it cannot be read unambiguously>"
+
+
+def scrub(text: str) -> str:
+    """Replace the password of any postgres URI found in free text with ***, well formed or not."""
+    return _PASSWORD_IN_TEXT.sub(r"\1:***@", text)
