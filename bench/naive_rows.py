@@ -18,7 +18,7 @@ PROFILE = (
     ("cnome", "nome", convert.equal),
     ("ddtnascimento", "dt_nascimento", convert.equal),
     ("cgenero", "genero", convert.equal),
-    ("cprefixo", "prefixo", convert.same_digits),
+    ("cprefixo", "prefixo", convert.same_dial_prefix),
     ("ctel", "telefone", convert.same_phone),
     ("cmunicipio", "municipio", convert.equal),
     ("cdescricao", "bio", convert.equal),

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")  # DB1's own check on cEmail
+from job import emails
+
 NON_DIGITS = re.compile(r"[^0-9]")
 BRAZIL_COUNTRY_CODE = "55"
 DEFAULT_DIAL_PREFIX = "+55"
@@ -45,11 +46,11 @@ def same(value: Any) -> Any:
 
 
 def email(value: str | None) -> str | None:
-    """Trimmed and lower-cased; rejected unless DB1's email check would accept it."""
+    """Normalised (job.emails); rejected unless DB1's email check would accept it."""
     if value is None:
         return None
-    cleaned = value.strip().lower()
-    if not EMAIL.match(cleaned):
+    cleaned = emails.normalise(value)
+    if not emails.is_valid(cleaned):
         raise ConversionError("email is not a valid address (name@domain.tld with no spaces)")
     return cleaned
 
@@ -102,6 +103,11 @@ def dial_prefix(value: object) -> str:
     return f"+{digits}"
 
 
+def candidates(value: list[Any] | None) -> tuple[str, ...]:
+    """The keys of the rows a value may point at (an array, or null for none), for an ExactlyOne rule to choose."""
+    return tuple(str(key) for key in value or ())
+
+
 def plus_one_month(value: date | None) -> date | None:
     """The same day one month later, or the month's last day when it has no such day (31 Jan → 28/29 Feb)."""
     if value is None:
@@ -133,6 +139,8 @@ CONVERTERS: Final[dict[str, Converter]] = {
     "flag_to_null_or_keep": Converter(flag_to_null_or_keep, "U"),
     "phone_br": Converter(phone_br, "S"),
     "dial_prefix": Converter(dial_prefix, "S"),
+    # The rule leaves one key, or none: the column gets a uuid.
+    "candidates": Converter(candidates, "U"),
     "plus_one_month": Converter(plus_one_month, "D"),
     "status_flag_to_bool": Converter(status_flag_to_bool, "B"),
 }
@@ -148,6 +156,15 @@ def same_digits(left: object, right: object) -> bool:
     return digits_of(left) == digits_of(right)
 
 
+def _dialling_digits(value: object) -> str:
+    return digits_of(value) if value is not None and str(value).strip() else BRAZIL_COUNTRY_CODE
+
+
+def same_dial_prefix(left: object, right: object) -> bool:
+    """The same dialling code as dial_prefix derives it: '+55' = '55' = ' + 55 ', and null or blank is +55."""
+    return _dialling_digits(left) == _dialling_digits(right)
+
+
 def same_phone(left: object, right: object) -> bool:
     """The same phone number, however it is spelt ('+55 (11) 98765-4321' = '11 98765-4321')."""
     if left is None or right is None:
@@ -159,15 +176,16 @@ def same_phone(left: object, right: object) -> bool:
 
 
 def same_email(left: object, right: object) -> bool:
-    """The same address regardless of case and surrounding spaces."""
+    """The same address once normalised (job.emails): ASCII case and surrounding ASCII whitespace aside."""
     if left is None or right is None:
         return left is right
-    return str(left).strip().casefold() == str(right).strip().casefold()
+    return emails.normalise(str(left)) == emails.normalise(str(right))
 
 
 COMPARATORS: Final[dict[str, Callable[[object, object], bool]]] = {
     "equal": equal,
     "digits": same_digits,
+    "dial_prefix": same_dial_prefix,
     "phone": same_phone,
     "email": same_email,
 }

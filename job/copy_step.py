@@ -18,7 +18,7 @@ from job.errors import FatalSyncError
 from job.flow_model import CopyStep, Side
 from job.pages import fetch_by_keys, stream_rows
 from job.report import StepResult
-from job.resolvers import RESOLVERS, ResolveContext, check_reference, resolve_lookup
+from job.resolvers import RESOLVERS, ResolveContext, check_exactly_one, check_reference, resolve_lookup
 from job.rows import PendingRow, check_values, problems_of
 from job.scope import Scope
 from job.state import Problem
@@ -144,11 +144,6 @@ def _build_insert(step: CopyStep, mapped: tuple[_Mapped, ...], row: PendingRow, 
     except ConversionError as exc:
         row.reject(str(exc))
         return
-    rule = step.exactly_one
-    if rule:
-        present = sum(row.values.get(name) is not None for name in rule.columns)
-        if present != 1:
-            row.reject(rule.reason_if_none if present == 0 else rule.reason_if_many)
     check_values(row, columns, step.target_table, list(row.values))
 
 
@@ -173,17 +168,21 @@ def _build_update(
 
 
 def _resolve(step: CopyStep, ctx: ResolveContext, rows: list[PendingRow], columns: dict[str, ColumnInfo]) -> None:
-    """Lookups and references first (cheap, may defer), then the resolvers, the helper last."""
+    """The exactly-one rule, lookups and references first (cheap, may defer), then the resolvers, the helper
+    last."""
     ctx.start_batch()
+    rule = step.exactly_one
 
     def pending() -> list[PendingRow]:
         return [row for row in rows if row.ok]
 
+    if rule and pending():
+        check_exactly_one(ctx, rule, step.references, pending())
     for column in step.columns:
         if column.lookup and pending():
             resolve_lookup(ctx, column, column.lookup, pending())
     for reference in step.references:
-        if pending():
+        if pending() and not (rule and reference.column in rule.columns):  # the rule checked these
             check_reference(ctx, reference, pending())
     derived = [c for c in step.columns if c.resolver]
     for column in sorted(derived, key=lambda c: c.resolver in ("helper_password", "helper_photo")):

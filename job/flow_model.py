@@ -61,7 +61,12 @@ class Reference(Declaration):
 
 
 class ExactlyOne(Declaration):
-    """Exactly one of these target columns must have a value."""
+    """Exactly one of these target columns must point at a row the target holds.
+
+    A column may offer several keys (its converter is `candidates`); the rule keeps the ones its Reference
+    finds in the target and the row points at the one that is left. No candidate in any column: rejected
+    (reason_if_none). Candidates, none in the target yet: deferred, naming them. More than one in the
+    target: rejected (reason_if_many), naming them. Reasons name keys, never the values that matched."""
 
     columns: tuple[str, ...]
     reason_if_none: str
@@ -160,7 +165,18 @@ class CopyStep(Declaration):
             unknown |= set(self.exactly_one.columns) - set(targets)
         if unknown:
             raise ValueError(f"step {self.name}: rules name unmapped columns: {', '.join(sorted(unknown))}")
+        loose = self._loose_candidates()
+        if loose:
+            what = "an insert_missing step, exactly_one and a reference"
+            raise ValueError(f"step {self.name}: candidates need {what}: {', '.join(loose)}")
         return self
+
+    def _loose_candidates(self) -> list[str]:
+        """Columns converted to `candidates` that no rule chooses among (only an insert runs ExactlyOne)."""
+        chosen: set[str] = set()
+        if self.mode == "insert_missing" and self.exactly_one:
+            chosen = set(self.exactly_one.columns) & {r.column for r in self.references}
+        return sorted(c.target for c in self.columns if c.convert == "candidates" and c.target not in chosen)
 
     @property
     def driver(self) -> Watch:

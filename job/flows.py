@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from job.emails import normalised_sql
 from job.flow_model import Column, CopyStep, ExactlyOne, Flow, Lookup, Reference, Side, StatusStep
 
 DB2_TIMESTAMPS = ("created_at", "updated_at")
@@ -104,7 +105,7 @@ def _account_flow(name: str, what: str, db1_table: str, db2_table: str, extra: t
                     Column(source="cnome", target="nome"),
                     Column(source="ddtnascimento", target="dt_nascimento"),
                     Column(source="cgenero", target="genero"),
-                    Column(source="cprefixo", target="prefixo", compare="digits"),
+                    Column(source="cprefixo", target="prefixo", compare="dial_prefix"),
                     Column(source="ctel", target="telefone", compare="phone"),
                     Column(source="cmunicipio", target="municipio"),
                     Column(source="cdescricao", target="bio"),
@@ -126,17 +127,17 @@ STUDENTS = _account_flow(
 )
 ADVERTISERS = _account_flow("advertisers", "Advertisers", "anunciante", "anunciante", extra=())
 
-# The payer is whoever in DB2 has the payment's email; the date is taken in Hestia's time zone.
-PAYMENTS_SOURCE_SQL = """
-SELECT DISTINCT ON (p.id)
-       p.id, p.plano_id, p.pago,
+# The payer's candidates are every DB2 account with the payment's normalised email (job.emails); the
+# step's ExactlyOne rule keeps the one DB1 holds. The date is taken in Hestia's time zone.
+PAYMENTS_SOURCE_SQL = f"""
+SELECT p.id, p.plano_id, p.pago,
        (p.created_at AT TIME ZONE 'America/Sao_Paulo')::date AS created_on,
-       u.id AS universitario_id,
-       a.id AS anunciante_id
-FROM {source} p
-LEFT JOIN universitario u ON lower(btrim(u.email)) = lower(btrim(p.email))
-LEFT JOIN anunciante a ON lower(btrim(a.email)) = lower(btrim(p.email))
-ORDER BY p.id
+       array_agg(DISTINCT u.id::text) FILTER (WHERE u.id IS NOT NULL) AS universitario_ids,
+       array_agg(DISTINCT a.id::text) FILTER (WHERE a.id IS NOT NULL) AS anunciante_ids
+FROM {{source}} p
+LEFT JOIN universitario u ON {normalised_sql("u.email")} = {normalised_sql("p.email")}
+LEFT JOIN anunciante a ON {normalised_sql("a.email")} = {normalised_sql("p.email")}
+GROUP BY p.id, p.plano_id, p.pago, p.created_at
 """
 
 PAYMENTS = Flow(
@@ -154,8 +155,8 @@ PAYMENTS = Flow(
             target_table="pagamento",
             target_key="uid",
             columns=(
-                Column(source="universitario_id", target="uid_universitario"),
-                Column(source="anunciante_id", target="uid_anunciante"),
+                Column(source="universitario_ids", target="uid_universitario", convert="candidates"),
+                Column(source="anunciante_ids", target="uid_anunciante", convert="candidates"),
                 Column(source="plano_id", target="uid_plano"),
                 Column(source="plano_id", target="ntotal", lookup=Lookup(table="plano", key="uid", value="nvalor")),
                 Column(target="npctdesconto", constant=0),
@@ -169,7 +170,7 @@ PAYMENTS = Flow(
             exactly_one=ExactlyOne(
                 columns=("uid_universitario", "uid_anunciante"),
                 reason_if_none="no DB2 student or advertiser has this payment's email",
-                reason_if_many="the payment's email belongs to both a DB2 student and a DB2 advertiser",
+                reason_if_many="more than one DB1 account has this payment's email",
             ),
         ),
         StatusStep(

@@ -27,6 +27,7 @@ import httpx
 from loguru import logger
 from pydantic import SecretStr
 
+from job.emails import normalise
 from job.errors import FatalSyncError, TransientError
 from job.events import Event
 
@@ -39,8 +40,8 @@ JSON_TYPES: Final = {dict: "an object", list: "an array", bool: "a boolean", int
 
 
 def normalise_email(email: str) -> str:
-    """The helper matches emails without case or surrounding spaces; so does the job."""
-    return email.strip().lower()
+    """The email as the job asks for it and files the answer under: the one definition, job.emails."""
+    return normalise(email)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import psycopg2.extensions
 from psycopg2 import sql
 
 from job.db import ColumnInfo, table_columns
-from job.flow_model import Column, Lookup, Reference
+from job.flow_model import Column, ExactlyOne, Lookup, Reference
 from job.helper_client import Credentials, HelperClient, LookupResult, normalise_email
 from job.rows import PendingRow
 
@@ -224,3 +224,43 @@ def check_reference(ctx: ResolveContext, reference: Reference, rows: list[Pendin
         value = row.values.get(reference.column)
         if value is not None and str(value) not in present:
             row.defer(f"{reference.column}: {reference.table} {value} is not in the target yet")
+
+
+def candidate_keys(value: object) -> tuple[str, ...]:
+    """The keys a value offers: several (a `candidates` value), one, or none."""
+    if value is None:
+        return ()
+    return value if isinstance(value, tuple) else (str(value),)
+
+
+def check_exactly_one(
+    ctx: ResolveContext, rule: ExactlyOne, references: Sequence[Reference], rows: list[PendingRow]
+) -> None:
+    """Point each row at the one candidate of rule.columns the target holds, or reject or defer it (ExactlyOne)."""
+    by_column = {reference.column: reference for reference in references}
+    held = {column: _held_keys(ctx, by_column.get(column), column, rows) for column in rule.columns}
+    for row in rows:
+        offered = [(column, key) for column in rule.columns for key in candidate_keys(row.values.get(column))]
+        kept = [(column, key) for column, key in offered if key in held[column]]
+        row.values.update(dict.fromkeys(rule.columns))
+        if len(kept) == 1:
+            row.values[kept[0][0]] = kept[0][1]
+        elif not offered:
+            row.reject(rule.reason_if_none)
+        elif not kept:
+            row.defer(f"not in the target yet: {_named(offered, by_column)}")
+        else:
+            row.reject(f"{rule.reason_if_many}: {_named(kept, by_column)}")
+
+
+def _held_keys(ctx: ResolveContext, reference: Reference | None, column: str, rows: list[PendingRow]) -> set[str]:
+    """The column's candidate keys (of all rows) that its reference finds in the target; all of them without one."""
+    wanted = {key for row in rows for key in candidate_keys(row.values.get(column))}
+    if reference is None or not wanted:
+        return wanted
+    return set(_fetch_pairs(ctx, reference.table, reference.key, reference.key, wanted))
+
+
+def _named(keys: list[tuple[str, str]], by_column: dict[str, Reference]) -> str:
+    """'universitario 3f2a..., anunciante 9c1b...': the rows, by table and key."""
+    return ", ".join(f"{by_column[column].table if column in by_column else column} {key}" for column, key in keys)

@@ -15,6 +15,7 @@ from job.convert import (
     phone_br,
     plus_one_month,
     present_to_flag,
+    same_dial_prefix,
     same_digits,
     same_email,
     same_phone,
@@ -66,6 +67,14 @@ def test_dial_prefix_with_letters_is_rejected():
 
 def test_email_is_trimmed_and_lower_cased():
     assert email("  Carla.Dias@Example.COM ") == "carla.dias@example.com"
+    assert email("\t\vCarla.Dias@Example.COM\r\n\f") == "carla.dias@example.com"
+
+
+@pytest.mark.parametrize("raw", ["a@example.com\u0085", "\u00a0a@example.com", "a@\u212aexample.com"])
+def test_email_with_anything_but_ascii_whitespace_around_or_ascii_inside_is_rejected(raw):
+    # Python's strip() and lower() would turn each into a valid address; SQL's btrim() and lower() would not.
+    with pytest.raises(ConversionError, match="email is not a valid address"):
+        email(raw)
 
 
 @pytest.mark.parametrize("raw", ["no-at-sign.example.com", "a@b", "space in@example.com", "a@example.c"])
@@ -132,6 +141,19 @@ def test_prefixes_compare_as_numbers():
     assert not same_digits("+55", "+351")
 
 
+@pytest.mark.parametrize(("db2", "equal"), [(None, True), ("", True), (" ", True), ("55", True), ("+351", False)])
+def test_a_dial_prefix_compares_equal_to_the_db2_value_it_was_derived_from(db2, equal):
+    assert same_dial_prefix(dial_prefix(db2), db2)
+    assert same_dial_prefix("+55", db2) is equal
+
+
 def test_emails_compare_without_case_or_spaces():
     assert same_email("a@example.com", " A@Example.com ")
     assert not same_email("a@example.com", "b@example.com")
+
+
+@pytest.mark.parametrize(
+    ("left", "right"), [("ß@x.com", "SS@x.com"), ("i@x.com", "İ@x.com"), ("k@x.com", "\u212a@x.com")]
+)
+def test_emails_differing_beyond_ascii_case_are_not_the_same(left, right):
+    assert not same_email(left, right)

@@ -36,6 +36,10 @@ def test_the_five_flows_run_in_the_contract_order():
         ({"target": Side.DB1}, "source and target are the same database"),
         ({"source_table": "Bad-Name"}, "not a lower-case SQL identifier"),
         ({"columns": (Column(source="x", target="id"),)}, "mapped implicitly"),
+        (
+            {"columns": (Column(source="xs", target="y", convert="candidates"),)},
+            "candidates need an insert_missing step",
+        ),
     ],
 )
 def test_inconsistent_steps_are_refused_with_the_reason(overrides, message):
