@@ -23,8 +23,12 @@ from job.rows import PendingRow, check_values, problems_of
 from job.scope import Scope
 from job.state import Problem
 from job.step_context import StepContext
+from job.uniques import UniqueCheck
 from job.values import OutOfRange
 from job.writes import insert_rows, update_pending
+
+# The resolvers that ask the helper API: they run last, on the rows every cheaper check let through.
+HELPER_RESOLVERS = ("helper_password", "helper_photo")
 
 
 def source_relation(step: CopyStep, scope: Scope) -> sql.Composable:
@@ -55,10 +59,11 @@ def run_copy_step(ctx: StepContext, step: CopyStep, scope: Scope) -> StepResult:
         if scope.empty:
             return result
         resolve_ctx = ResolveContext(tcur, columns, ctx.helper)
+        uniques = _unique_check(step, columns)
         sources = [c.source for c in step.columns if c.source]
         relation = source_relation(step, scope)
         for page in stream_rows(ctx.dbs[step.source], relation, step.source_key, sources, ctx.batch_size):
-            problems = _sync_batch(ctx, step, page, tcur, columns, resolve_ctx, result)
+            problems = _sync_batch(ctx, step, page, tcur, columns, resolve_ctx, uniques, result)
             result.note(problems)
             ctx.on_problems(problems)
     return result
@@ -92,6 +97,7 @@ def _sync_batch(
     tcur: psycopg2.extensions.cursor,
     columns: dict[str, ColumnInfo],
     resolve_ctx: ResolveContext,
+    uniques: UniqueCheck,
     result: StepResult,
 ) -> list[Problem]:
     mapped = _mapped(step)
@@ -116,7 +122,7 @@ def _sync_batch(
                 updates.append(row)
             else:
                 result.unchanged += 1  # rows an insert-only step finds present are out of its scope, not "unchanged"
-    _resolve(step, resolve_ctx, inserts, columns)
+    _resolve(step, resolve_ctx, inserts, columns, uniques)
     inserted, inserted_by = _write_inserts(tcur, step, columns, [row for row in inserts if row.ok])
     ok_updates = [row for row in updates if row.ok]
     result.updated += update_pending(
@@ -167,9 +173,11 @@ def _build_update(
     return bool(row.values) or not row.ok
 
 
-def _resolve(step: CopyStep, ctx: ResolveContext, rows: list[PendingRow], columns: dict[str, ColumnInfo]) -> None:
-    """The exactly-one rule, lookups and references first (cheap, may defer), then the resolvers, the helper
-    last."""
+def _resolve(
+    step: CopyStep, ctx: ResolveContext, rows: list[PendingRow], columns: dict[str, ColumnInfo], uniques: UniqueCheck
+) -> None:
+    """The exactly-one rule, lookups and references first (cheap, may defer), the unique indexes, then the
+    resolvers, the helper last."""
     ctx.start_batch()
     rule = step.exactly_one
 
@@ -184,12 +192,22 @@ def _resolve(step: CopyStep, ctx: ResolveContext, rows: list[PendingRow], column
     for reference in step.references:
         if pending() and not (rule and reference.column in rule.columns):  # the rule checked these
             check_reference(ctx, reference, pending())
+    if pending():
+        uniques.reject_duplicates(ctx.cur, pending())  # before a resolver asks anything about a row
     derived = [c for c in step.columns if c.resolver]
-    for column in sorted(derived, key=lambda c: c.resolver in ("helper_password", "helper_photo")):
+    for column in sorted(derived, key=lambda c: c.resolver in HELPER_RESOLVERS):
         if column.resolver and pending():
             RESOLVERS[column.resolver](ctx, column, pending())
     for row in pending():
         check_values(row, columns, step.target_table, [c.target for c in step.columns if c.is_derived])
+
+
+def _unique_check(step: CopyStep, columns: dict[str, ColumnInfo]) -> UniqueCheck:
+    """The step's check of the target's unique indexes on the values known before any resolver runs."""
+    known = [c.target for c in step.columns if c.resolver is None and c.target != step.target_key]
+    asks_helper = any(c.resolver in HELPER_RESOLVERS for c in step.columns)
+    before = "rejected before the helper was asked" if asks_helper else "rejected before the write"
+    return UniqueCheck(step.target_table, f"{step.target.upper()} {step.target_table}", columns, known, before)
 
 
 def _write_inserts(

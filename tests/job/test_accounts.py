@@ -165,7 +165,9 @@ def test_a_value_longer_than_the_target_column_is_rejected_before_writing(pair, 
     assert report.total("inserted") == 1
 
 
-def test_an_email_already_used_in_db1_by_another_id_is_rejected_with_the_database_reason(pair, helper, make_settings):
+def test_an_email_already_used_in_db1_by_another_id_is_rejected_naming_the_unique_constraint(
+    pair, helper, make_settings
+):
     insert(pair, "db1", "universitario", [db1_student(1, cemail="taken@example.com")])
     clash = db2_student(2, email="taken@example.com")
     fine = db2_student(3)
@@ -174,7 +176,7 @@ def test_an_email_already_used_in_db1_by_another_id_is_rejected_with_the_databas
     report = run(make_settings(pair), "students")
 
     reason = problems(report)[(clash["id"], "rejected")]
-    assert "duplicate key value violates unique constraint" in reason
+    assert "is already held by another DB1 universitario row" in reason  # found before the write (job/uniques.py)
     assert "universitario_cemail_key" in reason
     assert "taken@example.com" not in reason
     assert one(pair, "db1", "SELECT count(*) AS n FROM universitario WHERE uid = %s", (fine["id"],))["n"] == 1
