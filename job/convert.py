@@ -17,6 +17,8 @@ from typing import Any, Final
 from job import emails
 
 NON_DIGITS = re.compile(r"[^0-9]")
+PHONE_SPELLING = re.compile(r"[0-9 ()+.\-]*[0-9][0-9 ()+.\-]*")
+DIAL_PREFIX_SPELLING = re.compile(r"[ \t]*\+?[ \t]*(?P<digits>[0-9]{1,4})[ \t]*")
 BRAZIL_COUNTRY_CODE = "55"
 DEFAULT_DIAL_PREFIX = "+55"
 
@@ -76,7 +78,12 @@ def flag_to_null_or_keep(value: str | None) -> object:
 
 
 def national_phone_digits(value: object) -> str:
-    """The 11 national digits (DDD + number) of a Brazilian mobile phone, or raise ConversionError."""
+    """The 11 national digits (DDD + number) of a Brazilian mobile phone, or raise ConversionError.
+
+    Digits may be spelt with spaces and + ( ) - . between them; any other character (a letter, a control
+    character) rejects the number rather than being dropped."""
+    if not PHONE_SPELLING.fullmatch(str(value)):
+        raise ConversionError("telefone has characters other than digits, spaces and + ( ) - .")
     digits = digits_of(value)
     if len(digits) == 13 and digits.startswith(BRAZIL_COUNTRY_CODE):
         digits = digits[2:]
@@ -94,13 +101,17 @@ def phone_br(value: object) -> str:
 
 
 def dial_prefix(value: object) -> str:
-    """'55', '+55', ' + 55 ' → '+55'; null or blank → '+55'."""
-    if value is None or not str(value).strip():
+    """'55', '+55', ' + 55 ' → '+55'; null, empty or only spaces and tabs → '+55'."""
+    if _is_blank(value):
         return DEFAULT_DIAL_PREFIX
-    digits = digits_of(value)
-    if not digits or re.sub(r"[\s+]", "", str(value)) != digits:
-        raise ConversionError("prefixo is not a dialling code (digits with an optional leading +)")
-    return f"+{digits}"
+    spelt = DIAL_PREFIX_SPELLING.fullmatch(str(value))
+    if spelt is None:
+        raise ConversionError("prefixo is not a dialling code (1 to 4 digits with an optional leading +)")
+    return f"+{spelt['digits']}"
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or not str(value).strip(" \t")
 
 
 def candidates(value: list[Any] | None) -> tuple[str, ...]:
@@ -113,6 +124,8 @@ def plus_one_month(value: date | None) -> date | None:
     if value is None:
         return None
     year, month = (value.year + 1, 1) if value.month == 12 else (value.year, value.month + 1)
+    if year > date.max.year:
+        raise ConversionError(f"{value.isoformat()} plus one month is past the year {date.max.year}")
     return date(year, month, min(value.day, calendar.monthrange(year, month)[1]))
 
 
@@ -156,13 +169,14 @@ def same_digits(left: object, right: object) -> bool:
     return digits_of(left) == digits_of(right)
 
 
-def _dialling_digits(value: object) -> str:
-    return digits_of(value) if value is not None and str(value).strip() else BRAZIL_COUNTRY_CODE
-
-
 def same_dial_prefix(left: object, right: object) -> bool:
-    """The same dialling code as dial_prefix derives it: '+55' = '55' = ' + 55 ', and null or blank is +55."""
-    return _dialling_digits(left) == _dialling_digits(right)
+    """The same dialling code as dial_prefix derives it: '+55' = '55' = ' + 55 ', and null or blank is +55.
+
+    A value that is no dialling code equals only itself, so the job puts DB1's back over it."""
+    try:
+        return dial_prefix(left) == dial_prefix(right)
+    except ConversionError:
+        return left == right
 
 
 def same_phone(left: object, right: object) -> bool:
@@ -172,7 +186,7 @@ def same_phone(left: object, right: object) -> bool:
     try:
         return national_phone_digits(left) == national_phone_digits(right)
     except ConversionError:
-        return digits_of(left) == digits_of(right)
+        return left == right  # not a phone number: equal only to itself, so the job puts DB1's back over it
 
 
 def same_email(left: object, right: object) -> bool:

@@ -138,7 +138,7 @@ def _value(column: _Mapped, row: PendingRow) -> Any:
         return column.constant
     raw = row.source.get(column.source)
     if isinstance(raw, OutOfRange):
-        raise ConversionError(f"{column.source} is {raw}: the target cannot store it")
+        raise ConversionError(f"{column.source} is {raw}: the job does not copy such a value")
     return column.convert(raw)
 
 

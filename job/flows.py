@@ -131,7 +131,8 @@ ADVERTISERS = _account_flow("advertisers", "Advertisers", "anunciante", "anuncia
 # step's ExactlyOne rule keeps the one DB1 holds. The date is taken in Hestia's time zone.
 PAYMENTS_SOURCE_SQL = f"""
 SELECT p.id, p.plano_id, p.pago,
-       (p.created_at AT TIME ZONE 'America/Sao_Paulo')::date AS created_on,
+       CASE WHEN p.created_at < '4714-11-25 00:00+00 BC' THEN '-infinity'::date  -- no São Paulo date this early
+            ELSE (p.created_at AT TIME ZONE 'America/Sao_Paulo')::date END AS created_on,
        array_agg(DISTINCT u.id::text) FILTER (WHERE u.id IS NOT NULL) AS universitario_ids,
        array_agg(DISTINCT a.id::text) FILTER (WHERE a.id IS NOT NULL) AS anunciante_ids
 FROM {{source}} p

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,8 @@ from job.convert import KEEP
 from job.db import ColumnInfo
 from job.state import Problem
 
+# C0 and C1 control characters and DEL, except tab, line feed and carriage return (a bio may hold those).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 REJECTED = "rejected"
 DEFERRED = "deferred"
 
@@ -47,6 +50,8 @@ def value_problem(column: str, value: Any, info: ColumnInfo | None, table: str) 
         return f"{column}: {table} requires a value and the source has none"
     if isinstance(value, str) and info.max_length is not None and len(value) > info.max_length:
         return f"{column}: {len(value)} characters, {table}.{column} allows at most {info.max_length}"
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        return f"{column}: contains control characters (tab and line breaks aside), which the job does not copy"
     return None
 
 

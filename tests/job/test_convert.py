@@ -60,9 +60,26 @@ def test_dial_prefix_is_plus_digits_and_defaults_to_brazil(raw, expected):
     assert dial_prefix(raw) == expected
 
 
-def test_dial_prefix_with_letters_is_rejected():
+@pytest.mark.parametrize("raw", ["+55a", "5+5", "++55", "+\u202855", "\u200e55", "+12345", "\u2028"])
+def test_dial_prefix_that_is_not_one_to_four_digits_after_an_optional_plus_is_rejected(raw):
     with pytest.raises(ConversionError, match="prefixo is not a dialling code"):
-        dial_prefix("+55a")
+        dial_prefix(raw)
+
+
+@pytest.mark.parametrize("raw", ["11 9abc0105-0105", "11 98765-4321\x01", "11\t98765-4321", "\u0661\u0661 98765-4321"])
+def test_a_phone_number_with_letters_or_control_characters_is_rejected_not_cleaned(raw):
+    with pytest.raises(ConversionError, match="telefone has characters other than digits"):
+        phone_br(raw)
+
+
+def test_garbage_db2_already_holds_compares_unequal_so_db1s_value_is_put_back():
+    assert not same_phone("11 90105-0105", "11 9abc0105-0105")
+    assert not same_dial_prefix("+55", "\u200e55")
+
+
+def test_one_month_after_december_9999_is_rejected_not_a_crash():
+    with pytest.raises(ConversionError, match="past the year 9999"):
+        plus_one_month(date(9999, 12, 15))
 
 
 def test_email_is_trimmed_and_lower_cased():

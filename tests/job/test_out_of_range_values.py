@@ -1,4 +1,5 @@
-"""Dates PostgreSQL holds and Python cannot (past year 9999, BC, ±infinity) reject their row, never the run."""
+"""Values PostgreSQL holds and the job does not carry (dates past year 9999, BC or infinite; NaN numbers;
+control characters) reject their row, never the run."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def test_a_birth_date_python_cannot_hold_rejects_that_student_and_the_others_are
     assert report.exit_code == 3
     assert problems(report) == {
         (bad["id"], "rejected"): "dt_nascimento is a date outside years 1 to 9999 (or infinite): "
-        "the target cannot store it"
+        "the job does not copy such a value"
     }
     assert [key for (key,) in pair.rows("db1", "SELECT uid::text FROM universitario")] == [good["id"]]
 
@@ -59,3 +60,34 @@ def test_an_out_of_range_date_in_db2_is_put_back_to_db1s_value(pair, helper, mak
     assert report.exit_code == 0
     row = one(pair, "db2", "SELECT dt_nascimento FROM universitario WHERE id = %s", (student["uid"],))
     assert row["dt_nascimento"] == student["ddtnascimento"]
+
+
+def test_a_nan_plan_price_is_rejected_not_rewritten_on_every_run(pair, helper, make_settings):
+    insert(pair, "db1", "plano", [db1_plan(), db1_plan(uid="11111111-1111-4111-8111-0000000000bb", cnome="Sem preço")])
+    pair.execute("db1", "UPDATE plano SET nvalor = 'NaN' WHERE cnome = 'Sem preço'")
+
+    first = execute(make_settings(pair), "run", select_flows(["plans"]))
+    again = execute(make_settings(pair), "run", select_flows(["plans"]), full=True)
+
+    assert problems(first) == {
+        ("11111111-1111-4111-8111-0000000000bb", "rejected"): "nvalor is not a number (NaN or infinite): "
+        "the job does not copy such a value"
+    }
+    assert again.total("updated") == 0
+    assert pair.rows("db2", "SELECT nome FROM plano") == [("Básico",)]
+
+
+@pytest.mark.parametrize("name", ["Ana\x1b[31m", "Ana\u0085Lima", "Ana\x7f"])
+def test_a_name_with_control_characters_is_rejected_and_one_with_a_line_break_in_the_bio_is_not(
+    pair, helper, make_settings, name
+):
+    bad, good = db2_student(1, nome=name), db2_student(2, bio="linha 1\nlinha 2\tfim")
+    insert(pair, "db2", "universitario", [bad, good])
+
+    report = execute(make_settings(pair), "run", select_flows(["students"]))
+
+    assert problems(report) == {
+        (bad["id"], "rejected"): "cnome: contains control characters (tab and line breaks aside), "
+        "which the job does not copy"
+    }
+    assert pair.rows("db1", "SELECT cdescricao FROM universitario") == [("linha 1\nlinha 2\tfim",)]
