@@ -54,7 +54,7 @@ demo: install ## Run the job end to end on two throwaway local databases and pri
 
 .PHONY: test
 test: install lint typecheck $(TEST_PREREQS) ## The whole suite: lint, types, and every test
-	$(VENV)/bin/pytest -m "not bench"
+	$(VENV)/bin/pytest -m "not bench and not soak"
 
 # e.g. make bench BENCH_ARGS="--sizes 10000,100000,1000000"
 BENCH_ARGS ?=

@@ -21,7 +21,7 @@ from loguru import logger
 
 from job.changes import Identity, database_identity
 from job.db import Database, Keepalives, connect, first_line
-from job.errors import Interrupted, LockHeld, SyncError
+from job.errors import FatalSyncError, Interrupted, LockHeld, SyncError
 from job.events import Event
 from job.flow_model import Flow, Side, Step
 from job.helper_client import HelperClient
@@ -54,6 +54,8 @@ class Session:
     stop: StopRequest = field(default_factory=StopRequest)
     identities: dict[Side, Identity] = field(default_factory=dict)
     state_exists: bool = False
+    lost: str | None = None
+    """Set when a step lost DB1's or DB2's connection: the run ends after that flow."""
 
     @property
     def step_state_db(self) -> Database | None:
@@ -151,6 +153,8 @@ def execute(
                 stop.check()
                 report.flows.append(FlowResult(flow.name))
                 _run_flow(session, flow, report.flows[-1])
+                if session.lost:
+                    raise FatalSyncError(session.lost)
             if command == "plan":
                 for db in dbs.values():
                     db.conn.rollback()
@@ -263,7 +267,10 @@ def _run_step(session: Session, flow: Flow, step: Step) -> StepResult:
         _safe_rollback(session)
         # A cancelled query, or a statement refused because a stop was asked for: the run ends here.
         session.stop.check()
-        result = StepResult(step.name, error=_describe(step.name, exc))
+        lost = [db.role for db in session.dbs.values() if db.conn.closed]
+        result = StepResult(step.name, error=_describe(step.name, exc, lost))
+        if lost:
+            session.lost = f"lost the connection to {' and '.join(lost)}: the flows after {flow.name} did not run"
         logger.bind(event=Event.STEP_FAILED, flow=flow.name, step=step.name).error(result.error)
     result.seconds = time.monotonic() - started
     result.statements = session.statements() - statements
@@ -309,7 +316,12 @@ def _safe_rollback(session: Session) -> None:
         session.finish_step(ok=False)
 
 
-def _describe(step: str, exc: BaseException) -> str:
+def _describe(step: str, exc: BaseException, lost: list[str]) -> str:
+    if lost:
+        return (
+            f"{step}: lost the connection to {' and '.join(lost)} ({scrub(first_line(exc))}); "
+            "nothing of this step was written, the next run redoes it"
+        )
     if isinstance(exc, SyncError):
         return f"{step}: {scrub(str(exc))}"
     if isinstance(exc, psycopg2.OperationalError):

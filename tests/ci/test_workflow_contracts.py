@@ -41,7 +41,7 @@ def position(workflow: str, job: str, pattern: str) -> int:
     return step_named(workflow, job, pattern).index
 
 
-@pytest.mark.parametrize("workflow", ["ci.yml", "deploy.yml"])
+@pytest.mark.parametrize("workflow", ["ci.yml", "deploy.yml", "soak.yml"])
 def test_every_make_target_the_workflows_call_exists(workflow: str) -> None:
     targets = make_targets(workflow)
     assert targets
