@@ -33,8 +33,11 @@ def create_app(settings: Settings | None = None) -> Flask:
             )
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    attach(app, settings, Guard(settings.tokens(), TokenBuckets(settings.rate_limit_per_minute)))
-    db.init_app(app, settings, size=settings.threads)
+    guard = Guard(
+        settings.tokens(), TokenBuckets(settings.rate_limit_per_minute), TokenBuckets(settings.auth_failures_per_minute)
+    )
+    attach(app, settings, guard)
+    db.init_app(app, settings, size=settings.db_pool_size)
     requestlog.init_app(app)
     handlers.init_app(app)
     for blueprint in (health.bp, lookups.bp, openapi.bp):

@@ -1,13 +1,15 @@
-"""Database connections: one-off ones for commands, and a small pool per process for the API.
+"""Database connections: one-off ones for commands, and a small bounded pool per process for the API.
 
 Pooled connections are opened on first use in each process, never before gunicorn forks (the app is
-preloaded in the master), so no two processes ever share a connection.
+preloaded in the master), so no two processes ever share a connection. In the gevent worker psycopg2
+waits for the server through gevent's hub (helper_api.serving installs the wait callback).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg2
@@ -57,8 +59,22 @@ class PoolExhausted(psycopg2.Error):
     """No connection came free in time (answered like any database error: 503)."""
 
 
+@dataclass
+class _ProcessState:
+    """A pool's connections and locks in the process that uses them."""
+
+    pid: int
+    lock: threading.Lock
+    slots: threading.BoundedSemaphore
+    idle: list[Connection] = field(default_factory=list)
+
+
 class ConnectionPool:
-    """Up to ``size`` read-only autocommit connections, opened on demand in the process that uses them.
+    """Up to ``size`` read-only autocommit connections per process, opened on demand, and no more.
+
+    Requests beyond ``size`` wait up to ``wait_s`` for one to come back, then fail (503). The locks are
+    made in the process that serves, on its first request: in a gevent worker that is after gevent has
+    patched ``threading``, so a request waiting here lets the worker's other requests run.
 
     A connection that comes back broken also closes the idle ones: after a server restart they are all
     dead, and this way only one request fails instead of one per pooled connection.
@@ -68,56 +84,57 @@ class ConnectionPool:
         self._args = connect_args(settings, read_only=True)
         self._size = size
         self._wait_s = wait_s
-        self._lock = threading.Lock()
-        self._idle: list[Connection] = []
+        self._state: _ProcessState | None = None
+        # Connections inherited through fork(): closing (or garbage-collecting) one would end the
+        # parent's session too, so a child keeps them untouched. (The app is preloaded before any opens.)
         self._inherited: list[Connection] = []
-        self._slots = threading.BoundedSemaphore(size)
-        self._pid = os.getpid()
 
     def get(self) -> Connection:
-        self._forget_if_forked()
-        if not self._slots.acquire(timeout=self._wait_s):
+        state = self._here()
+        if not state.slots.acquire(timeout=self._wait_s):
             raise PoolExhausted(f"all {self._size} database connections stayed busy for {self._wait_s} s")
         try:
-            with self._lock:
-                conn = self._idle.pop() if self._idle else None
+            with state.lock:
+                conn = state.idle.pop() if state.idle else None
             if conn is None:
                 conn = psycopg2.connect(**self._args)
             conn.autocommit = True
         except BaseException:
-            self._slots.release()
+            state.slots.release()
             raise
         return conn
 
     def put(self, conn: Connection) -> None:
         """Give a connection back; a broken one is closed, and so are the idle ones."""
+        state = self._here()
         try:
             healthy = not conn.closed and conn.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
             if healthy:
-                with self._lock:
-                    self._idle.append(conn)
+                with state.lock:
+                    state.idle.append(conn)
             else:
                 conn.close()
                 self.close()
         finally:
-            self._slots.release()
+            state.slots.release()
 
     def close(self) -> None:
         """Close the idle connections (those in use are closed when they come back broken, or kept)."""
-        with self._lock:
-            idle, self._idle = self._idle, []
+        state = self._state
+        if state is None or state.pid != os.getpid():
+            return
+        with state.lock:
+            idle, state.idle = state.idle, []
         for conn in idle:
             conn.close()
 
-    def _forget_if_forked(self) -> None:
-        # Closing (or garbage-collecting) a connection inherited through fork() would end the parent's
-        # session too, so a child keeps them untouched. (The app is preloaded before any is opened.)
-        if self._pid != os.getpid():
-            with self._lock:
-                self._inherited.extend(self._idle)
-                self._idle = []
-                self._slots = threading.BoundedSemaphore(self._size)
-                self._pid = os.getpid()
+    def _here(self) -> _ProcessState:
+        state = self._state
+        if state is None or state.pid != os.getpid():
+            if state is not None:
+                self._inherited.extend(state.idle)
+            state = self._state = _ProcessState(os.getpid(), threading.Lock(), threading.BoundedSemaphore(self._size))
+        return state
 
 
 def init_app(app: Flask, settings: StoreSettings, size: int) -> None:

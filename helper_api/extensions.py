@@ -18,8 +18,12 @@ def attach(app: Flask, settings: Settings, guard: Guard) -> None:
     app.extensions[GUARD_KEY] = guard
 
 
+def settings_of(app: Flask) -> Settings:
+    return cast(Settings, app.extensions[SETTINGS_KEY])
+
+
 def current_settings() -> Settings:
-    return cast(Settings, current_app.extensions[SETTINGS_KEY])
+    return settings_of(current_app)
 
 
 def current_guard() -> Guard:

@@ -20,13 +20,24 @@ except ConfigurationError as _exc:
 proc_name = "hestia-helper"
 bind = [_server.bind]
 workers = _server.worker_count()
-# Threads keep connections alive between the job's requests; each worker's database pool has one
-# connection per thread, so a request never waits for a connection.
-worker_class = "gthread"
-threads = _server.threads
+# gevent workers (docs/security.md, "How the helper is served"): a slow client holds a greenlet, not a
+# thread, so it cannot starve the others. gunicorn's gthread worker gives a thread to any connection
+# that has sent a byte and has no deadline for the rest of the request head.
+worker_class = "helper_api.serving.HelperWorker"
+worker_connections = _server.worker_connections
+# The gevent worker reads every request head, the first one included, under this timeout, and closes
+# the connection when it expires: it is the header timeout as well as the idle keep-alive time.
+keepalive = _server.header_timeout_s
 timeout = _server.timeout_s
 graceful_timeout = _server.graceful_timeout_s
-keepalive = 5
+# gunicorn's defaults, written down because docs/security.md promises them: longer lines get 414, more
+# or longer header fields 431 (as JSON, from helper_api.serving).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+# No proxy stands in front of the helper: no peer may set X-Forwarded-* headers, and REMOTE_ADDR (what
+# the failed-authentication limit counts by) is always the TCP peer.
+forwarded_allow_ips = ""
 # No gunicornc control socket: nothing uses it, and it needs a writable $HOME.
 control_socket_disable = True
 # Load the app once in the master: a missing setting or an unreachable database stops start-up with

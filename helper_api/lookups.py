@@ -19,7 +19,10 @@ bp = Blueprint("lookups", __name__)
 
 @bp.before_request
 def _admit() -> None:
-    add_log_fields(token=current_guard().admit(request.headers.get("Authorization")))
+    # REMOTE_ADDR is the TCP peer: the job connects to the task directly, with no proxy in between,
+    # so X-Forwarded-For is never read (anyone could write it).
+    client = request.remote_addr or "unknown"
+    add_log_fields(token=current_guard().admit(request.headers.get("Authorization"), client))
 
 
 @bp.post("/get-password")

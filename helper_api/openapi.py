@@ -112,7 +112,10 @@ def _schemas() -> dict[str, Any]:
 
 def _responses() -> dict[str, Any]:
     return {
-        "BadRequest": _error("Malformed JSON, wrong field or type, invalid email, or a batch over the limit."),
+        "BadRequest": _error(
+            "Malformed JSON or chunked framing, wrong field or type, invalid email, or a batch over the limit."
+        ),
+        "RequestTimeout": _error("The body did not arrive within HELPER_BODY_TIMEOUT_S of the headers."),
         "Unauthorized": _error(
             "Missing or unknown bearer token.",
             {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}},
@@ -120,8 +123,9 @@ def _responses() -> dict[str, Any]:
         "TooLarge": _error(f"The body is larger than {MAX_BODY_BYTES} bytes."),
         "UnsupportedMediaType": _error("The body is not sent as application/json."),
         "RateLimited": _error(
-            "Too many requests with this token (the limit applies per gunicorn worker).",
-            _retry_after("Seconds until the token may be used again."),
+            "Too many requests with this token, or too many failed authentications from this address "
+            "(both limits apply per gunicorn worker).",
+            _retry_after("Seconds until the token (or the address) may be used again."),
         ),
         "DatabaseUnavailable": _error(
             "The credentials store did not answer.", _retry_after("Seconds to wait before retrying.")
@@ -134,6 +138,7 @@ def _lookup(summary: str, request_schema: str, ok: dict[str, Any], extra: dict[s
         "200": ok,
         "400": _ref("responses", "BadRequest"),
         "401": _ref("responses", "Unauthorized"),
+        "408": _ref("responses", "RequestTimeout"),
         "413": _ref("responses", "TooLarge"),
         "415": _ref("responses", "UnsupportedMediaType"),
         "429": _ref("responses", "RateLimited"),
@@ -163,7 +168,11 @@ def document() -> dict[str, Any]:
             "version": "1.0.0",
             "description": (
                 "Password hashes and photo URLs by email, for the sync job. Every response carries "
-                "X-Request-ID (the caller's, when it sent a valid one)."
+                "X-Request-ID (the caller's, when it sent a valid one). Requests the HTTP parser refuses "
+                "before any endpoint sees them get the same JSON error on every path: 400 (malformed "
+                "request line or header), 414 (request line over 4094 bytes), 431 (more than 100 header "
+                "fields, or one over 8190 bytes), 417 (an Expect other than 100-continue), 501 (an unknown "
+                "transfer coding)."
             ),
         },
         "security": [{"bearer": []}],

@@ -7,19 +7,21 @@ from collections.abc import Collection
 from typing import Any
 
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from helper_api.emails import MAX_EMAIL_LENGTH, normalise_email
 from helper_api.errors import ApiError
-from helper_api.limits import MAX_BATCH
+from helper_api.limits import MAX_BATCH, MAX_BODY_BYTES
 
 JSON_MEDIA_TYPE = "application/json"
+READ_STEP = 16 * 1024
 
 
 def json_object(fields: Collection[str]) -> dict[str, Any]:
     """The body as a JSON object holding exactly ``fields``."""
     if request.mimetype != JSON_MEDIA_TYPE:
         raise ApiError(415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json")
-    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    raw = read_body()
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError):
@@ -33,6 +35,44 @@ def json_object(fields: Collection[str]) -> dict[str, Any]:
     if unknown:
         raise ApiError(400, "invalid_body", f"unknown field(s): {_names(unknown)}; expected only {_names(fields)}")
     return body
+
+
+def read_body(limit: int = MAX_BODY_BYTES) -> bytes:
+    """The whole body, or 413 when it holds more than ``limit`` bytes, whether announced or chunked.
+
+    The server's stream is read directly: werkzeug's limited stream would silently cut a chunked body
+    at the limit, and the JSON parser would then see a truncated (or worse, a complete) document.
+    """
+    announced = request.content_length
+    if announced is not None and announced > limit:
+        raise RequestEntityTooLarge()
+    stream = request.environ["wsgi.input"]
+    if announced is None and not request.environ.get("wsgi.input_terminated"):
+        return b""  # neither a length nor chunks: PEP 3333 says there is no body to read
+    wanted = limit + 1 if announced is None else announced
+    chunks: list[bytes] = []
+    received = 0
+    while received < wanted:
+        chunk = _read(stream, min(READ_STEP, wanted - received))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        received += len(chunk)
+    if received > limit:
+        raise RequestEntityTooLarge()
+    return b"".join(chunks)
+
+
+def _read(stream: Any, size: int) -> bytes:
+    try:
+        chunk: bytes = stream.read(size)
+    except ApiError:
+        raise  # the server's body deadline (408)
+    except Exception:  # noqa: BLE001 - the server's own errors (bad chunk framing, early end) all mean the same
+        raise ApiError(
+            400, "malformed_body", "the body could not be read: broken chunked framing, or the connection ended early"
+        ) from None
+    return chunk
 
 
 def email_field(body: dict[str, Any]) -> str:

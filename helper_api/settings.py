@@ -46,8 +46,12 @@ class ServerSettings(_HelperSettings):
     """HOST:PORT gunicorn listens on; 0.0.0.0:5000 in a container."""
     workers: int | None = Field(None, ge=1, le=64)
     """Worker processes; unset means 2 x CPUs + 1, at most 8."""
-    threads: int = Field(4, ge=1, le=32)
-    """Threads per worker, which is also each worker's database pool size."""
+    worker_connections: int = Field(200, ge=10, le=5000)
+    """Connections one worker serves at once (one greenlet each); more wait in the listen backlog."""
+    header_timeout_s: int = Field(5, ge=1, le=60)
+    """A request line and its headers must arrive within this; an idle kept-alive connection closes after it."""
+    body_timeout_s: float = Field(10.0, gt=0, le=120)
+    """A request body must arrive within this once its headers have; else 408."""
     timeout_s: int = Field(30, ge=5, le=600)
     """A worker silent for this long is killed and replaced."""
     graceful_timeout_s: int = Field(20, ge=1, le=600)
@@ -104,6 +108,10 @@ class Settings(StoreSettings, ServerSettings):
     """Bearer tokens the API accepts, comma-separated: list the new one next to the old to rotate."""
     rate_limit_per_minute: int = Field(1200, ge=0, le=1_000_000)
     """Requests per minute per token, per gunicorn worker (bursts up to the same number); 0 turns it off."""
+    auth_failures_per_minute: int = Field(20, ge=0, le=1_000_000)
+    """Failed authentications per client address per minute, per worker, before its lookups get 429; 0: no limit."""
+    db_pool_size: int = Field(4, ge=1, le=64)
+    """Database connections per worker; a request waits up to 5 s for a free one, then gets 503."""
     avatar_base_url: HttpUrl = HttpUrl("https://www.gravatar.com/avatar/")
     """Default-avatar service: <this>/<sha256 of the email>?d=identicon when no photo is stored."""
     auto_migrate: bool = True

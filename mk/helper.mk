@@ -3,7 +3,10 @@
 # with HELPER_: make exports command-line variables, and the helper refuses unknown HELPER_* names.
 
 LOCAL_HELPER_BIND ?= 127.0.0.1:5000
-CREDENTIALS_CSV ?= sample/credentials.csv
+# No default: an import writes into whatever HELPER_DATABASE_URL points at, so it must name its file.
+# sample/credentials.csv (demo-only passwords) is loaded by `make demo` and the local stack, never here.
+CREDENTIALS_CSV ?=
+DEMO_CREDENTIALS := sample/credentials.csv
 HELPER_REQUIRED := HELPER_DATABASE_URL HELPER_API_TOKENS
 
 # Fails with one line per required setting found neither in the environment nor in .env.
@@ -25,8 +28,15 @@ helper-migrate: install ## Create or update the helper's schema in HELPER_DATABA
 	$(PY) -m helper_api migrate
 
 .PHONY: helper-import
-helper-import: install ## Load credentials into the helper (CREDENTIALS_CSV=file.csv, default the sample)
-	$(PY) -m helper_api import-credentials $(CREDENTIALS_CSV)
+helper-import: install ## Load credentials into HELPER_DATABASE_URL from CREDENTIALS_CSV=file.csv (required)
+	@if [ -z "$(strip $(CREDENTIALS_CSV))" ]; then \
+	  echo "$@: name the file to load: make helper-import CREDENTIALS_CSV=path/to/credentials.csv" >&2; exit 2; \
+	fi
+	@if [ -f "$(CREDENTIALS_CSV)" ] && [ "$$(realpath "$(CREDENTIALS_CSV)")" = "$$(realpath $(DEMO_CREDENTIALS))" ]; then \
+	  echo "$@: $(DEMO_CREDENTIALS) holds the demo's throwaway passwords and is loaded only by make demo" \
+	    "and make run-local: name the real file" >&2; exit 2; \
+	fi
+	$(PY) -m helper_api import-credentials "$(CREDENTIALS_CSV)"
 
 .PHONY: helper-test
 helper-test: install ## Only the helper API's tests (make test runs them too)

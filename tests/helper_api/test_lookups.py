@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
 import psycopg2
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 import helper_api.lookups
 from helper_api import create_app
 from helper_api.db import close_pool
+from helper_api.limits import MAX_BODY_BYTES
 from helper_api.settings import Settings
 from tests.helper_api.support import TOKEN
 
@@ -368,3 +370,85 @@ def test_an_unexpected_failure_is_a_json_500_and_its_log_shows_no_local_values(
     assert "local-value-Hq2" not in json.dumps(lines)
     [request_line] = [line for line in lines if line["event"] == "request"]
     assert (request_line["status"], request_line["request_id"], request_line["level"]) == (500, "explode-1", "ERROR")
+
+
+# --- issue 12: failed authentication per address, bodies without a length, what the log may say ----
+
+
+def test_wrong_tokens_from_one_address_turn_into_429_with_retry_after_and_others_are_still_served(
+    database_url: str,
+) -> None:
+    settings = Settings(database_url=database_url, api_tokens=TOKEN, auth_failures_per_minute=5, _env_file=None)
+    app = create_app(settings)
+    try:
+        client = app.test_client()
+        attacker = {"REMOTE_ADDR": "192.0.2.7"}
+        wrong = {"Authorization": "Bearer not-the-token"}
+        statuses = [
+            client.post("/get-photo", json={"email": "a@example.com"}, headers=wrong, environ_base=attacker)
+            for _ in range(8)
+        ]
+        right_from_attacker = client.post(
+            "/get-photo", json={"email": "a@example.com"}, headers=AUTH, environ_base=attacker
+        )
+        job = client.post(
+            "/get-photo", json={"email": "a@example.com"}, headers=AUTH, environ_base={"REMOTE_ADDR": "192.0.2.8"}
+        )
+    finally:
+        close_pool(app)
+    assert [r.status_code for r in statuses] == [401] * 5 + [429] * 3
+    limited = statuses[-1]
+    assert limited.json["error"] == "rate_limited"
+    assert "failed authentications" in limited.json["message"]
+    assert 1 <= int(limited.headers["Retry-After"]) <= 12
+    assert right_from_attacker.status_code == 429
+    assert job.status_code == 200
+
+
+def chunked(client: FlaskClient, path: str, raw: bytes):
+    """A body with no Content-Length, as a server hands over a chunked one (wsgi.input_terminated)."""
+    return client.post(
+        path,
+        input_stream=io.BytesIO(raw),
+        headers={**AUTH, "Content-Type": JSON_TYPE},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+def test_a_body_without_a_length_is_read_to_its_end_and_refused_past_64_kib(client: FlaskClient) -> None:
+    document = b'{"emails": ["ana.souza@example.com"]}'
+    exactly = document[:-1] + b" " * (MAX_BODY_BYTES - len(document)) + b"}"
+    assert len(exactly) == MAX_BODY_BYTES
+    assert chunked(client, "/lookup-batch", exactly).status_code == 200
+    over = chunked(client, "/lookup-batch", exactly + b"\n")
+    assert (over.status_code, over.json["error"]) == (413, "body_too_large")
+    assert chunked(client, "/lookup-batch", b" " * 200_000).status_code == 413
+
+
+def test_a_token_sent_as_the_request_id_is_never_echoed(client: FlaskClient) -> None:
+    response = client.get("/healthz", headers={"X-Request-ID": TOKEN})
+    assert response.headers["X-Request-ID"] != TOKEN
+    assert len(response.headers["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "logged"),
+    [
+        ("GET", f"/{TOKEN}", ("GET", "(unknown)")),
+        ("GET", "/lookup/ana.souza@example.com", ("GET", "(unknown)")),
+        (TOKEN.upper().replace("-", ""), "/healthz", ("(other)", "/healthz")),
+        ("DELETE", "/lookup-batch", ("DELETE", "/lookup-batch")),
+    ],
+    ids=["token-as-path", "email-in-path", "token-as-method", "known-path-wrong-method"],
+)
+def test_the_request_log_names_only_known_methods_and_routes(
+    client: FlaskClient, capsys: pytest.CaptureFixture[str], method: str, path: str, logged: tuple[str, str]
+) -> None:
+    capsys.readouterr()
+    client.open(path, method=method, headers={"X-Request-ID": TOKEN})
+    output = capsys.readouterr().out
+    [line] = [json.loads(text) for text in output.splitlines() if '"event": "request"' in text]
+    assert (line["method"], line["path"]) == logged
+    assert TOKEN not in output
+    assert TOKEN.upper().replace("-", "") not in output
+    assert "ana.souza" not in output

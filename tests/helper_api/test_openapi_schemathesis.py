@@ -35,8 +35,13 @@ def service(
     pg_server: PgServer, known_hashes: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[GunicornServer]:
     database_url = with_password(pg_server.create_database("helper_openapi"))
-    # No rate limit here: schemathesis sends hundreds of requests with one token.
-    overrides = {"HELPER_DATABASE_URL": database_url, "HELPER_RATE_LIMIT_PER_MINUTE": "0"}
+    # No rate limits here: schemathesis sends hundreds of requests with one token, and dozens with a wrong
+    # or missing one from the same address, each expecting a 401 (test_hostile_clients pins the 429s).
+    overrides = {
+        "HELPER_DATABASE_URL": database_url,
+        "HELPER_RATE_LIMIT_PER_MINUTE": "0",
+        "HELPER_AUTH_FAILURES_PER_MINUTE": "0",
+    }
     with start_gunicorn(tmp_path_factory.mktemp("openapi"), overrides) as server:
         insert_credentials(database_url, [(email, known_hashes[email], photo) for email, (_, photo) in KNOWN.items()])
         yield server

@@ -29,6 +29,8 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.bind == "127.0.0.1:5000"
     assert settings.db_schema == "helper"
     assert settings.bcrypt_rounds == 12
+    assert (settings.header_timeout_s, settings.body_timeout_s) == (5, 10.0)
+    assert (settings.auth_failures_per_minute, settings.db_pool_size, settings.worker_connections) == (20, 4, 200)
 
 
 def test_settings_come_from_a_dot_env_file_shared_with_the_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,6 +67,13 @@ def test_missing_settings_are_named_together_in_one_line(monkeypatch: pytest.Mon
         ("HELPER_BCRYPT_ROUNDS", "3", "HELPER_BCRYPT_ROUNDS: Input should be greater than or equal to 4"),
         ("HELPER_AVATAR_BASE_URL", "not a url", "HELPER_AVATAR_BASE_URL: Input should be a valid URL"),
         ("HELPER_LOG_LEVEL", "LOUD", "HELPER_LOG_LEVEL: Input should be"),
+        ("HELPER_HEADER_TIMEOUT_S", "0", "HELPER_HEADER_TIMEOUT_S: Input should be greater than or equal to 1"),
+        ("HELPER_BODY_TIMEOUT_S", "0", "HELPER_BODY_TIMEOUT_S: Input should be greater than 0"),
+        ("HELPER_WORKER_CONNECTIONS", "1", "HELPER_WORKER_CONNECTIONS: Input should be greater than or equal to 10"),
+        ("HELPER_DB_POOL_SIZE", "0", "HELPER_DB_POOL_SIZE: Input should be greater than or equal to 1"),
+        ("HELPER_AUTH_FAILURES_PER_MINUTE", "-1", "HELPER_AUTH_FAILURES_PER_MINUTE: Input should be greater"),
+        # Gone with the gthread worker: a leftover is named, not silently ignored.
+        ("HELPER_THREADS", "4", "HELPER_THREADS: not a helper setting"),
         ("HELPER_RATE_LIMT", "5", "HELPER_RATE_LIMT: not a helper setting (known: HELPER_API_TOKENS"),
     ],
 )
@@ -90,8 +99,8 @@ def test_the_cli_and_gunicorn_need_only_their_own_settings(monkeypatch: pytest.M
     monkeypatch.setenv("HELPER_DATABASE_URL", URL)
     assert load_settings(StoreSettings, env_file=None).db_schema == "helper"
     monkeypatch.delenv("HELPER_DATABASE_URL")
-    monkeypatch.setenv("HELPER_THREADS", "8")
-    assert load_settings(ServerSettings, env_file=None).threads == 8
+    monkeypatch.setenv("HELPER_WORKER_CONNECTIONS", "500")
+    assert load_settings(ServerSettings, env_file=None).worker_connections == 500
 
 
 def test_workers_default_to_twice_the_cpus_plus_one_capped_at_8() -> None:

@@ -14,6 +14,8 @@ locals {
     # Inside the task the helper must listen on the task's interface, not only on loopback.
     { name = "HELPER_BIND", value = "0.0.0.0:${var.port}" },
     { name = "HELPER_RATE_LIMIT_PER_MINUTE", value = tostring(var.rate_limit_per_minute) },
+    # Counted by the TCP peer's address: the job reaches the task directly, with no proxy in between.
+    { name = "HELPER_AUTH_FAILURES_PER_MINUTE", value = tostring(var.auth_failures_per_minute) },
   ]
 }
 

@@ -109,6 +109,17 @@ variable "rate_limit_per_minute" {
   }
 }
 
+variable "auth_failures_per_minute" {
+  description = "HELPER_AUTH_FAILURES_PER_MINUTE: failed authentications one client address may make per minute (per worker) before its lookups get 429."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.auth_failures_per_minute >= 1 && floor(var.auth_failures_per_minute) == var.auth_failures_per_minute
+    error_message = "auth_failures_per_minute must be a whole number of at least 1: the limit cannot be turned off in AWS."
+  }
+}
+
 variable "subnet_ids" {
   description = "Private subnets of the helper tasks (spread over at least two availability zones)."
   type        = list(string)
