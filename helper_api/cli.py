@@ -15,6 +15,7 @@ from helper_api.errors import HelperError
 from helper_api.importer import import_credentials
 from helper_api.migrations import migrate
 from helper_api.settings import StoreSettings, load_settings
+from job.uris import scrub
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings)
         return _import(settings, args.file)
     except HelperError as exc:
-        print(f"helper_api: {exc}", file=sys.stderr)
+        print(f"helper_api: {scrub(str(exc))}", file=sys.stderr)
         return exc.exit_code
 
 

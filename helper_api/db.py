@@ -16,21 +16,13 @@ import psycopg2
 import psycopg2.extensions
 from flask import Flask, current_app, g
 
-from helper_api.errors import StoreUnavailable, first_line
+from helper_api.errors import StoreUnavailable
 from helper_api.settings import StoreSettings
+from job.uris import connect_failure, redact
 
 APPLICATION_NAME = "hestia-helper"
 EXTENSION_KEY = "helper_db"
 Connection = psycopg2.extensions.connection
-
-
-def describe(dsn: str) -> str:
-    """host:port/dbname of a libpq URI, for messages: never the user's password."""
-    try:
-        parts = psycopg2.extensions.parse_dsn(dsn)
-    except psycopg2.ProgrammingError:
-        return "(a URI libpq cannot parse)"
-    return f"{parts.get('host', 'localhost')}:{parts.get('port', '5432')}/{parts.get('dbname', '')}"
 
 
 def connect_args(settings: StoreSettings, *, read_only: bool) -> dict[str, Any]:
@@ -50,8 +42,8 @@ def connect(settings: StoreSettings) -> Connection:
     try:
         conn: Connection = psycopg2.connect(**connect_args(settings, read_only=False))
     except psycopg2.OperationalError as exc:
-        where = describe(settings.database_url.get_secret_value())
-        raise StoreUnavailable(f"cannot connect to HELPER_DATABASE_URL ({where}): {first_line(exc)}") from None
+        where = redact(settings.database_url.get_secret_value())
+        raise StoreUnavailable(f"cannot connect to HELPER_DATABASE_URL ({where}): {connect_failure(exc)}") from None
     return conn
 
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from job.uris import scrub
+
 if TYPE_CHECKING:
     from loguru import Message
 
@@ -37,7 +39,7 @@ def _write_json(message: Message) -> None:
     payload: dict[str, Any] = {
         "time": record["time"].isoformat(),
         "level": record["level"].name,
-        "message": record["message"],
+        "message": scrub(record["message"]),
         "event": "log",
     }
     payload.update(record["extra"])
@@ -45,7 +47,7 @@ def _write_json(message: Message) -> None:
     if exception is not None and exception.type is not None:
         payload["exception"] = exception.type.__name__
         payload["traceback"] = "".join(traceback.format_tb(exception.traceback))
-    sys.stdout.write(json.dumps(payload, default=str) + "\n")
+    sys.stdout.write(scrub(json.dumps(payload, default=str)) + "\n")
     sys.stdout.flush()
 
 
@@ -63,4 +65,4 @@ class GunicornJsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             payload["exception"] = record.exc_info[0].__name__
             payload["traceback"] = "".join(traceback.format_tb(record.exc_info[2]))
-        return json.dumps(payload)
+        return scrub(json.dumps(payload))

@@ -15,6 +15,7 @@ from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, DotEnvSettingsSource, SettingsConfigDict
 
 from helper_api.errors import ConfigurationError
+from job.uris import userinfo_problem
 
 ENV_PREFIX = "HELPER_"
 # The job's settings share the prefix and often the same .env file: they are known, not typos.
@@ -89,8 +90,9 @@ class StoreSettings(_HelperSettings):
     @field_validator("database_url")
     @classmethod
     def _is_postgres_uri(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
-            raise ValueError("must be a URI starting with postgresql:// (the value is not shown: it is a secret)")
+        problem = userinfo_problem(value.get_secret_value())
+        if problem:
+            raise ValueError(f"{problem} (the value is not shown: it is a secret)")
         return value
 
     @field_validator("db_schema")

@@ -10,9 +10,10 @@ import sys
 
 from helper_api.app import create_app
 from helper_api.errors import HelperError
+from job.uris import scrub
 
 try:
     app = create_app()
 except HelperError as exc:
-    print(f"helper_api: {exc}", file=sys.stderr)
+    print(f"helper_api: {scrub(str(exc))}", file=sys.stderr)
     raise SystemExit(exc.exit_code) from None

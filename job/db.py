@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 import psycopg2
 import psycopg2.extensions
@@ -13,38 +13,10 @@ import psycopg2.extras
 from psycopg2 import sql
 
 from job.errors import FatalSyncError, TransientError
-from job.uris import redact
+from job.uris import connect_failure, redact
 from job.values import register_range_guards
 
 APPLICATION_NAME = "hestia-sync"
-# What a failed connection attempt means, by what libpq says; its own words are never repeated,
-# because they quote connection parameters (a mis-split password shows up as a host or a port).
-CONNECT_FAILURES: Final = (
-    (
-        ("password authentication failed", "no password supplied", "authentication failed"),
-        "the server refused the user name or password",
-    ),
-    (("could not translate host name",), "the host name does not resolve"),
-    (("connection refused",), "nothing accepts connections at that host and port"),
-    (("timeout expired", "timed out"), "the connection attempt timed out (JOB_CONNECT_TIMEOUT_S)"),
-    (("does not exist",), "the database or the user does not exist on that server"),
-    (
-        ("no pg_hba.conf entry",),
-        "the server does not accept this user from this address (pg_hba.conf; TLS may be required)",
-    ),
-    (("ssl", "certificate"), "TLS failed: check sslmode and sslrootcert"),
-    (("too many connections", "remaining connection slots"), "the server has no connection slots left"),
-    (("invalid", "missing", "unrecognized"), "libpq cannot read the URI: check its form and percent-encoding"),
-)
-
-
-def connect_failure(exc: BaseException) -> str:
-    """What a failed connection attempt means, in the job's words (never libpq's, which quote parameters)."""
-    text = str(exc).lower()
-    for needles, meaning in CONNECT_FAILURES:
-        if any(needle in text for needle in needles):
-            return meaning
-    return "the server refused the connection"
 
 
 class StatementCounter:

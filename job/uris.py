@@ -4,7 +4,9 @@ A libpq URI is `postgresql://[user[:password]@]host[:port][,host2...][/dbname][?
 user-info ends at the authority's last `@`, and the authority ends at the first `/`, `?` or `#`, so a
 password with an unencoded `@`, `/`, `?` or `#` is read by libpq as a host, a port or a database name,
 and libpq's messages then quote it. Such a URI is refused (`userinfo_problem`) before anything connects.
-Free text is scrubbed of anything that looks like a URI's user-info, however malformed (`scrub`).
+Free text is scrubbed of anything that looks like a URI's user-info, however malformed (`scrub`), and
+a failed connection is described in these words, never libpq's (`connect_failure`). The helper API uses
+this module too, for HELPER_DATABASE_URL.
 """
 
 from __future__ import annotations
@@ -63,3 +65,33 @@ def redact(uri: str) -> str:
 def scrub(text: str) -> str:
     """Replace the password of any postgres URI found in free text with ***, well formed or not."""
     return _PASSWORD_IN_TEXT.sub(r"\1:***@", text)
+
+
+# What a failed connection attempt means, by what libpq says; its own words are never repeated,
+# because they quote connection parameters (a mis-split password shows up as a host or a port).
+CONNECT_FAILURES: Final = (
+    (
+        ("password authentication failed", "no password supplied", "authentication failed"),
+        "the server refused the user name or password",
+    ),
+    (("could not translate host name",), "the host name does not resolve"),
+    (("connection refused",), "nothing accepts connections at that host and port"),
+    (("timeout expired", "timed out"), "the connection attempt timed out"),
+    (("does not exist",), "the database or the user does not exist on that server"),
+    (
+        ("no pg_hba.conf entry",),
+        "the server does not accept this user from this address (pg_hba.conf; TLS may be required)",
+    ),
+    (("ssl", "certificate"), "TLS failed: check sslmode and sslrootcert"),
+    (("too many connections", "remaining connection slots"), "the server has no connection slots left"),
+    (("invalid", "missing", "unrecognized"), "libpq cannot read the URI: check its form and percent-encoding"),
+)
+
+
+def connect_failure(exc: BaseException) -> str:
+    """What a failed connection attempt means, in the job's words (never libpq's, which quote parameters)."""
+    text = str(exc).lower()
+    for needles, meaning in CONNECT_FAILURES:
+        if any(needle in text for needle in needles):
+            return meaning
+    return "the server refused the connection"

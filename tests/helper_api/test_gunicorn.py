@@ -115,7 +115,7 @@ def test_gunicorn_stops_on_an_unreachable_database_without_printing_its_password
         gunicorn_command(), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 1
-    assert "cannot connect to HELPER_DATABASE_URL (127.0.0.1:1/h)" in result.stderr
+    assert "cannot connect to HELPER_DATABASE_URL (postgresql://u@127.0.0.1:1/h)" in result.stderr
     assert "pw-Qx83" not in result.stdout + result.stderr
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import bcrypt
 import psycopg2
@@ -15,6 +16,7 @@ from helper_api.importer import import_credentials, read_credentials
 from helper_api.migrations import migrate
 from helper_api.settings import Settings
 from tests.helper_api.support import helper_env
+from tests.support import secrets
 
 HASH_2A = bcrypt.hashpw(b"given-as-hash", bcrypt.gensalt(4, prefix=b"2a")).decode()
 HASH_2B = bcrypt.hashpw(b"given-as-hash", bcrypt.gensalt(4)).decode()
@@ -242,5 +244,33 @@ def test_an_unreachable_database_exits_1_without_printing_the_password(tmp_path:
     url = "postgresql://helper:hunter2-secret@127.0.0.1:1/helper"
     result = run_cli(tmp_path, url, "migrate")
     assert result.returncode == 1
-    assert "cannot connect to HELPER_DATABASE_URL (127.0.0.1:1/helper)" in result.stderr
+    assert "cannot connect to HELPER_DATABASE_URL (postgresql://helper@127.0.0.1:1/helper)" in result.stderr
     assert "hunter2-secret" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://helper:Pw1@Zq9xSecret@127.0.0.1:9/helper",
+        "postgresql://helper:Leak/Part9x@127.0.0.1:9/helper",
+    ],
+)
+def test_a_database_url_whose_password_libpq_would_misread_is_refused_without_a_fragment_of_it(
+    tmp_path: Path, url: str
+) -> None:
+    secrets.current().secret(url.split("helper:", 1)[1].rsplit("@127", 1)[0], "the misencoded password")
+    result = run_cli(tmp_path, url, "migrate")
+    assert result.returncode == 2
+    assert "HELPER_DATABASE_URL: its user-info cannot be read unambiguously" in result.stderr
+    assert "percent-encode" in result.stderr
+
+
+def test_an_unreachable_store_is_named_in_the_jobs_words_never_libpqs(tmp_path: Path) -> None:
+    password = "Sl/ash@Pw%9q"
+    secrets.current().secret(password, "the store password")
+    result = run_cli(tmp_path, f"postgresql://helper:{quote(password, safe='')}@127.0.0.1:9/helper", "migrate")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "helper_api: cannot connect to HELPER_DATABASE_URL (postgresql://helper@127.0.0.1:9/helper): "
+        "nothing accepts connections at that host and port"
+    )

@@ -58,6 +58,7 @@ def test_missing_settings_are_named_together_in_one_line(monkeypatch: pytest.Mon
     ("name", "value", "message"),
     [
         ("HELPER_DATABASE_URL", "mysql://u:db-pass-123@h/d", "HELPER_DATABASE_URL: must be a URI starting with"),
+        ("HELPER_DATABASE_URL", "postgresql://u:db-pass-123@x@h/d", "HELPER_DATABASE_URL: its user-info cannot"),
         ("HELPER_API_TOKENS", " , ", "HELPER_API_TOKENS: must list at least one token"),
         ("HELPER_API_TOKENS", "good,bad token", "HELPER_API_TOKENS: each token may only hold"),
         ("HELPER_RATE_LIMIT_PER_MINUTE", "-1", "HELPER_RATE_LIMIT_PER_MINUTE: Input should be greater"),
