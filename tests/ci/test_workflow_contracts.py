@@ -179,3 +179,15 @@ def test_the_github_deploy_docs_name_every_variable_the_workflows_read() -> None
         assert f"`{name}`" in docs, f"the README does not name {name}"
     assert "sts:AssumeRoleWithWebIdentity" in docs
     assert "token.actions.githubusercontent.com:sub" in docs
+
+
+def test_ci_audits_the_locked_dependencies_strictly_and_locally_unchecked_pins_are_said_not_hidden() -> None:
+    step = step_named("ci.yml", "audit", r"make audit")
+    assert "AUDIT_STRICT=1" in step.run
+    strict = run_make("audit", "AUDIT_STRICT=1")
+    assert strict.returncode == 0, strict.stderr
+    assert "--strict" in strict.stdout
+    assert "export --frozen" in strict.stdout
+    local = run_make("audit")
+    assert "--strict" not in local.stdout
+    assert "were NOT checked" in local.stdout
