@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 import psycopg2
@@ -21,7 +22,7 @@ from job.flow_model import Flow
 from job.flows import FLOW_NAMES, select_flows
 from job.interrupts import StopRequest, stop_on_signals
 from job.render import render_report, render_status
-from job.settings import JobSettings, load_settings
+from job.settings import LOG_LEVELS, JobSettings, load_settings
 from job.state import StateStore
 from job.uris import scrub
 
@@ -42,10 +43,22 @@ def _positive(text: str) -> int:
     return value
 
 
+def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """Options every command takes, before or after its name (`default`: SUPPRESS on the subcommands, so
+    a value given before the name is not overwritten by the subcommand's default)."""
+    parser.add_argument("--env-file", type=Path, default=default, help="settings file (default: .env, if present)")
+    parser.add_argument(
+        "--log-format", choices=["auto", "json", "text"], default=default, help="overrides JOB_LOG_FORMAT"
+    )
+    parser.add_argument(
+        "--log-level", choices=LOG_LEVELS, default=default, help="overrides JOB_LOG_LEVEL (DEBUG shows each step)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m job", description="Keep Hestia's DB1 and DB2 in sync.")
-    parser.add_argument("--env-file", type=Path, default=Path(".env"), help="settings file (default: .env)")
-    parser.add_argument("--log-format", choices=["auto", "json", "text"], help="overrides JOB_LOG_FORMAT")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    _common_options(parser, None)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     helps = {
         "run": (
@@ -58,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     }
     for name, text in helps.items():
         sub = commands.add_parser(name, help=text, description=text)
+        _common_options(sub, argparse.SUPPRESS)
         sub.add_argument(
             "--flow",
             action="append",
@@ -83,13 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure("auto")
     try:
         args = build_parser().parse_args(args_list)
-        flow_names = [name.strip() for value in args.flow for name in value.split(",") if name.strip()]
-        try:
-            flows = select_flows(flow_names)
-        except ValueError as exc:
-            raise ConfigurationError([f"--flow: {exc}"]) from None
-        settings = load_settings(args.env_file)
-        chosen = logs.configure(args.log_format or settings.log_format)
+        flows = select_flows(_flow_names(args.flow)) if args.flow else select_flows(None)
+        settings = load_settings(_env_file(args.env_file))
+        chosen = logs.configure(args.log_format or settings.log_format, level=args.log_level or settings.log_level)
         with stop_on_signals() as stop:
             return _dispatch(args, settings, flows, stop, tables=chosen == "text")
     except KeyboardInterrupt:
@@ -108,6 +118,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except psycopg2.Error as exc:
         logger.bind(event=Event.COMMAND_FAILED).error(f"database error: {scrub(first_line(exc))}")
         return int(ExitCode.FAILED)
+
+
+def _flow_names(values: list[str]) -> list[str]:
+    names = [name.strip() for value in values for name in value.split(",")]
+    if any(not name for name in names):
+        raise ConfigurationError([f"--flow: an empty flow name; choose from {', '.join(FLOW_NAMES)}"])
+    try:
+        select_flows(names)
+    except ValueError as exc:
+        raise ConfigurationError([f"--flow: {exc}"]) from None
+    return names
+
+
+def _env_file(named: Path | None) -> Path:
+    """The settings file: one named with --env-file must exist; without it, .env is read when present
+    (ECS passes the settings in the environment, with no file)."""
+    if named is None:
+        return Path(".env")
+    if not named.is_file():
+        raise ConfigurationError([f"--env-file: {named} does not exist or is not a file"])
+    return named
+
+
+def _version() -> str:
+    try:
+        return metadata.version("hestia-sync")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _dispatch(
@@ -138,7 +176,8 @@ def _status(args: argparse.Namespace, settings: JobSettings, flows: tuple[Flow, 
     try:
         store = StateStore(db, settings.state_schema)
         if not store.exists():
-            print(f"no runs yet: the state schema {settings.state_schema} does not exist (the first run creates it)")
+            note = f"no runs yet: the state schema {settings.state_schema} does not exist (the first run creates it)"
+            print(json.dumps({"runs": [], "open_rejections": [], "note": note}, indent=2) if args.json else note)
             return int(ExitCode.OK)
         runs = store.recent_runs(args.limit)
         problems = store.open_problems(args.limit, [flow.name for flow in flows])

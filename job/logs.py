@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from loguru import logger
 
+from job.events import Event
 from job.uris import scrub
+
+ALWAYS_LOGGED = frozenset({Event.FLOW_FINISHED, Event.RUN_FINISHED})
 
 if TYPE_CHECKING:
     from loguru import Message, Record
@@ -43,12 +46,28 @@ def _text_format(record: Record) -> str:
 
 
 def configure(log_format: str = "auto", stream: TextIO | None = None, level: str = "INFO") -> str:
-    """Send logs to `stream` (stderr) as JSON or text; returns the format chosen."""
+    """Send logs to `stream` (stderr) as JSON or text; returns the format chosen.
+
+    Below `level` only the summary lines pass (`flow_finished`, `run_finished`): the CloudWatch metric
+    filters and alarms read them, whatever the level."""
     target = stream or sys.stderr
     chosen = log_format if log_format != "auto" else ("text" if target.isatty() else "json")
+    threshold = logger.level(level).no
+
+    def wanted(record: Record) -> bool:
+        return record["level"].no >= threshold or record["extra"].get("event") in ALWAYS_LOGGED
+
     logger.remove()
     if chosen == "json":
-        logger.add(_json_sink(target), level=level, backtrace=False, diagnose=False, catch=False)
+        logger.add(_json_sink(target), level=0, filter=wanted, backtrace=False, diagnose=False, catch=False)
     else:
-        logger.add(target, format=_text_format, level=level, backtrace=False, diagnose=False, colorize=target.isatty())
+        logger.add(
+            target,
+            format=_text_format,
+            level=0,
+            filter=wanted,
+            backtrace=False,
+            diagnose=False,
+            colorize=target.isatty(),
+        )
     return chosen

@@ -15,6 +15,7 @@ from job.uris import userinfo_problem
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 JOB_PREFIX = "JOB_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # RFC 6750 b64token: what can follow "Bearer " in a header unchanged.
 BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
@@ -72,6 +73,8 @@ class JobSettings(BaseSettings):
     tcp_keepalive_count: int = Field(6, ge=1, le=100, validation_alias=_env("JOB_TCP_KEEPALIVE_COUNT"))
     """Unanswered probes after which the connection is dropped: on the server this frees the run's lock
     when the job's task vanished without closing its sockets (after idle + interval x count, 2 minutes)."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias=_env("JOB_LOG_LEVEL"))
+    """DEBUG adds each step's start and scope; WARNING keeps only problems and the run's summary lines."""
     log_format: Literal["auto", "json", "text"] = Field("auto", validation_alias=_env("JOB_LOG_FORMAT"))
     """json for CloudWatch, text for people; auto picks text on a terminal."""
 

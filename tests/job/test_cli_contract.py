@@ -289,3 +289,44 @@ def test_a_state_store_the_user_cannot_write_fails_with_exit_1_and_says_what_is_
     assert "the state store (DB2) refused the job's own bookkeeping: permission denied" in result.stderr
     assert "JOB_STATE_SCHEMA" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_common_options_work_after_the_command_too(env, tmp_path):
+    (tmp_path / "job.env").write_text("JOB_LOG_FORMAT=json\n")
+    result = run_cli(
+        ["status", "--env-file", str(tmp_path / "job.env"), "--log-level", "DEBUG", "--json"], env, tmp_path
+    )
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "runs": [],
+        "open_rejections": [],
+        "note": "no runs yet: the state schema hestia_sync does not exist (the first run creates it)",
+    }
+
+
+def test_an_env_file_named_on_the_command_line_must_exist(env, tmp_path):
+    result = run_cli(["check", "--env-file", "missing.env"], env, tmp_path)
+    assert result.code == 2
+    assert "--env-file: missing.env does not exist or is not a file" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["", " ", "plans,,payments"])
+def test_an_empty_flow_name_is_a_usage_error_not_every_flow(env, tmp_path, value):
+    result = run_cli(["plan", "--flow", value], env, tmp_path)
+    assert result.code == 2
+    assert "--flow: an empty flow name; choose from plans" in result.stderr
+
+
+def test_version_prints_the_installed_version(tmp_path):
+    result = run_cli(["--version"], {}, tmp_path)
+    assert result.code == 0
+    assert result.stdout.startswith("python -m job 0.")
+
+
+def test_the_log_level_hides_step_lines_but_never_the_summaries_the_alarms_read(env, tmp_path):
+    debug = run_cli(["run", "--log-level", "DEBUG"], env, tmp_path)
+    quiet = run_cli(["run", "--flow", "plans"], {**env, "JOB_LOG_LEVEL": "ERROR"}, tmp_path)
+    assert debug.events("step_scope")
+    assert not quiet.events("step_scope")
+    assert [event["level"] for event in quiet.events("run_finished")] == ["INFO"]
+    assert quiet.events("flow_finished")
