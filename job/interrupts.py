@@ -102,15 +102,10 @@ def stop_on_signals() -> Iterator[StopRequest]:
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
-    received: dict[int, int] = {}
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        received[signum] = received.get(signum, 0) + 1
-        if received[signum] > 1:
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            return
-        stop.trigger(signum)
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        """Only replaces the default action: the watcher thread acts. Taking a lock here could deadlock
+        the main thread, interrupted while it holds that very lock."""
 
     reader, writer = socket.socketpair()
     writer.setblocking(False)
@@ -130,7 +125,12 @@ def stop_on_signals() -> Iterator[StopRequest]:
 
 
 def _watch(reader: socket.socket, stop: StopRequest) -> None:
-    """Runs in its own thread: each byte is a signal number the C handler wrote; end of file ends the watch."""
+    """Runs in its own thread: each byte is a signal number the C handler wrote; end of file ends the watch.
+
+    The second signal of a kind ends the process at once (exit 128 + its number), even while the main
+    thread waits in libpq, where no Python handler could run: the databases roll back what was not
+    committed."""
+    received: dict[int, int] = {}
     while True:
         try:
             data = reader.recv(64)
@@ -139,7 +139,12 @@ def _watch(reader: socket.socket, stop: StopRequest) -> None:
         if not data:
             return
         for signum in data:
-            if signum in STOP_SIGNALS and stop.trigger(signum):
+            if signum not in STOP_SIGNALS:
+                continue
+            received[signum] = received.get(signum, 0) + 1
+            if received[signum] > 1:
+                os._exit(128 + signum)
+            if stop.trigger(signum):
                 logger.bind(event=Event.STOP_REQUESTED, signal=stop.signal_name).warning(
                     f"{stop.signal_name} received: cancelling the query in flight and rolling back the step in "
                     "progress; send it again to stop at once"

@@ -10,6 +10,7 @@ from typing import Any
 from job.convert import KEEP
 from job.db import ColumnInfo
 from job.state import Problem
+from job.values import OutOfRange
 
 # C0 and C1 control characters and DEL, except tab, line feed and carriage return (a bio may hold those).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -46,6 +47,8 @@ def value_problem(column: str, value: Any, info: ColumnInfo | None, table: str) 
         return None
     if info is None:
         return f"{column}: the target table {table} has no such column"
+    if isinstance(value, OutOfRange):
+        return f"{column}: the source value is {value}, which the job does not copy"
     if value is None and not info.nullable:
         return f"{column}: {table} requires a value and the source has none"
     if isinstance(value, str) and info.max_length is not None and len(value) > info.max_length:

@@ -20,8 +20,9 @@ PERCENT_ENCODING_HINT: Final = (
     "percent-encode the user name and password (@ as %40, / as %2F, : as %3A, % as %25, # as %23, ? as %3F, "
     "a space as %20)"
 )
-# Scheme, user, then from the first ':' up to the last '@' before a space or quote: a password, well formed or not.
-_PASSWORD_IN_TEXT: Final = re.compile(r"(postgres(?:ql)?://[^\s'\"@/:]*):[^\s'\"]*@", re.IGNORECASE)
+# Scheme, user, then from the first ':' up to the last '@' before a space: a password, well formed or not (quotes
+# included: a password may hold them, and hiding too much of a log line is the safe side).
+_PASSWORD_IN_TEXT: Final = re.compile(r"(postgres(?:ql)?://[^\s@/:]*):\S*@", re.IGNORECASE)
 _PERCENT_TOKEN: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _UNSAFE_IN_USERINFO: Final = re.compile(r"[\s\x00-\x1f\x7f/?#\[\]]")
 

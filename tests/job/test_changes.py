@@ -42,3 +42,10 @@ def test_a_window_on_the_same_database_is_trusted(identity):
 )
 def test_an_own_write_id_is_placed_in_its_parent_transactions_epoch(xid32, top, expected):
     assert full_xid(xid32, top) == expected
+
+
+def test_scrub_hides_a_password_that_holds_quotes_or_an_at_sign():
+    from job.uris import scrub
+
+    text = "a postgresql://o'neil:SE'C@R\"ET@db.example.com/x failed"
+    assert scrub(text) == "a postgresql://o'neil:***@db.example.com/x failed"

@@ -91,3 +91,21 @@ def test_a_name_with_control_characters_is_rejected_and_one_with_a_line_break_in
         "which the job does not copy"
     }
     assert pair.rows("db1", "SELECT cdescricao FROM universitario") == [("linha 1\nlinha 2\tfim",)]
+
+
+def test_a_payment_whose_plan_price_is_nan_is_rejected_and_the_step_goes_on(pair, helper, make_settings):
+    nan_plan = "11111111-1111-4111-8111-0000000000cc"
+    insert(pair, "db1", "plano", [db1_plan(), db1_plan(uid=nan_plan, cnome="Sem preço")])
+    pair.execute("db1", "UPDATE plano SET nvalor = 'NaN' WHERE uid = %s", (nan_plan,))
+    insert(pair, "db2", "plano", [db2_plan(), db2_plan(id=nan_plan, nome="Sem preço")])
+    student = db1_student(1)
+    insert(pair, "db1", "universitario", [student])
+    insert(pair, "db2", "universitario", [db2_student(1, id=student["uid"])])
+    good, bad = db2_payment("aluno1@example.com"), db2_payment("aluno1@example.com", plano_id=nan_plan)
+    insert(pair, "db2", "pagamento_plano", [good, bad])
+
+    report = execute(make_settings(pair), "run", select_flows(["payments"]))
+
+    assert report.exit_code == 3
+    assert "ntotal: the source value is not a number" in problems(report)[(bad["id"], "rejected")]
+    assert pair.rows("db1", "SELECT uid::text FROM pagamento") == [(good["id"],)]
