@@ -164,11 +164,6 @@ def equal(left: object, right: object) -> bool:
     return left == right
 
 
-def same_digits(left: object, right: object) -> bool:
-    """Equal as numbers: '+55' and '55' are the same dialling code."""
-    return digits_of(left) == digits_of(right)
-
-
 def same_dial_prefix(left: object, right: object) -> bool:
     """The same dialling code as dial_prefix derives it: '+55' = '55' = ' + 55 ', and null or blank is +55.
 
@@ -198,7 +193,6 @@ def same_email(left: object, right: object) -> bool:
 
 COMPARATORS: Final[dict[str, Callable[[object, object], bool]]] = {
     "equal": equal,
-    "digits": same_digits,
     "dial_prefix": same_dial_prefix,
     "phone": same_phone,
     "email": same_email,

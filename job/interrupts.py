@@ -76,10 +76,6 @@ class StopRequest:
             callback()
         return True
 
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to `seconds`, waking at once on a stop; True when a stop was asked for."""
-        return self._event.wait(seconds)
-
     def check(self) -> None:
         """Raise Interrupted if a stop was asked for."""
         if self._event.is_set():

@@ -16,7 +16,6 @@ from job.convert import (
     plus_one_month,
     present_to_flag,
     same_dial_prefix,
-    same_digits,
     same_email,
     same_phone,
     status_flag_to_bool,
@@ -154,8 +153,8 @@ def test_phones_compare_as_numbers(left, right, equal):
 
 
 def test_prefixes_compare_as_numbers():
-    assert same_digits("+55", "55")
-    assert not same_digits("+55", "+351")
+    assert same_dial_prefix("+55", "55")
+    assert not same_dial_prefix("+55", "+351")
 
 
 @pytest.mark.parametrize(("db2", "equal"), [(None, True), ("", True), (" ", True), ("55", True), ("+351", False)])
