@@ -14,6 +14,7 @@ from psycopg2 import sql
 from job.catalog import CATEGORY_NAMES, CheckLine, columns_of
 from job.convert import COMPARATORS, CONVERTERS, KEEP, ConversionError
 from job.db import ColumnInfo, Database, table_columns
+from job.diffs import changes_of
 from job.errors import FatalSyncError
 from job.flow_model import CopyStep, Side
 from job.pages import fetch_by_keys, stream_rows
@@ -29,6 +30,8 @@ from job.writes import insert_rows, update_pending
 
 # The resolvers that ask the helper API: they run last, on the rows every cheaper check let through.
 HELPER_RESOLVERS = ("helper_password", "helper_photo")
+# The resolvers whose values are secrets: a diff shows that they are set, never what to.
+SECRET_RESOLVERS = ("helper_password",)
 
 
 def source_relation(step: CopyStep, scope: Scope) -> sql.Composable:
@@ -66,6 +69,7 @@ def run_copy_step(ctx: StepContext, step: CopyStep, scope: Scope) -> StepResult:
             problems = _sync_batch(ctx, step, page, tcur, columns, resolve_ctx, uniques, result)
             result.note(problems)
             ctx.on_problems(problems)
+            ctx.progress(len(page))
     return result
 
 
@@ -118,6 +122,7 @@ def _sync_batch(
             _build_insert(step, mapped, row, columns)
             inserts.append(row)
         elif current is not None and step.mode != "insert_missing":
+            row.before = current
             if _build_update(step, mapped, row, current, columns):
                 updates.append(row)
             else:
@@ -130,6 +135,10 @@ def _sync_batch(
     )
     result.inserted += inserted
     ctx.note_inserted(step.target, step.target_table, inserted_by)
+    if ctx.diff_limit:
+        hidden = [c.target for c in step.columns if c.resolver in SECRET_RESOLVERS]
+        changes = changes_of(step.name, step.target.value, step.target_table, (*inserts, *ok_updates), hidden)
+        ctx.keep_changes(result, changes)
     return problems_of(ctx.flow, step.name, (*inserts, *updates))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -26,15 +26,17 @@ from job.events import Event
 from job.flow_model import Flow, Side, Step
 from job.helper_client import HelperClient
 from job.interrupts import StopRequest
+from job.progress import Progress
 from job.report import FlowResult, RunReport, StepResult
-from job.scope import Scope, decide_scope
+from job.row_log import log_rows
+from job.scope import Scope, decide_scope, named_scope
 from job.settings import JobSettings, require_helper_token
 from job.state import Problem, StateStore
 from job.step_context import StepContext
 from job.steps import STEP_KINDS
 from job.uris import scrub
 
-Command = Literal["run", "plan"]
+Command = Literal["run", "plan", "retry"]
 
 
 @dataclass
@@ -52,10 +54,14 @@ class Session:
     run_id: int | None
     full: bool = False
     stop: StopRequest = field(default_factory=StopRequest)
+    progress: Progress = field(default_factory=lambda: Progress(interval_s=5.0))
     identities: dict[Side, Identity] = field(default_factory=dict)
     state_exists: bool = False
     lost: str | None = None
     """Set when a step lost DB1's or DB2's connection: the run ends after that flow."""
+    named: Mapping[str, Sequence[str]] | None = None
+    """Only these steps, each on these keys, whatever changed (`retry`, `plan --key`)."""
+    diff_limit: int = 0
 
     @property
     def step_state_db(self) -> Database | None:
@@ -63,7 +69,10 @@ class Session:
 
     @property
     def writes(self) -> bool:
-        return self.command == "run"
+        return self.command != "plan"
+
+    def runs(self, step: Step) -> bool:
+        return self.named is None or step.name in self.named
 
     def statements(self) -> int:
         return sum(db.statements for db in [*self.dbs.values(), self.state.db])
@@ -100,12 +109,18 @@ def execute(
     helper_factory: Callable[[JobSettings], HelperClient] | None = None,
     full: bool = False,
     stop: StopRequest | None = None,
+    progress: Progress | None = None,
+    named: Mapping[str, Sequence[str]] | None = None,
+    diff_limit: int = 0,
 ) -> RunReport:
     """One pass over the flows (`run`), or the same pass rolled back (`plan`).
 
     Each step looks at the rows changed since the last run, or at every row with `full` (and when
     the change detection cannot be trusted: see `changes`). A `stop` (SIGTERM, SIGINT) cancels the
-    query in flight, rolls back the step in progress and ends the run as interrupted."""
+    query in flight, rolls back the step in progress and ends the run as interrupted. `progress` says where
+    a long step's progress goes (default: a `step_progress` log line every JOB_PROGRESS_INTERVAL_S).
+    `named` limits the pass to some steps, each looking at the rows with the given keys (`retry`); with
+    `diff_limit`, each step keeps that many of the rows it wrote, column by column, in the report."""
     report = RunReport(command)
     stop = stop or StopRequest()
     started = time.monotonic()
@@ -117,7 +132,7 @@ def execute(
             state_db = connect_side(settings, settings.state_db, f"state store ({settings.state_db.upper()})")
             stack.callback(state_db.conn.close)
             state = StateStore(state_db, settings.state_schema)
-            if command == "run":
+            if command != "plan":
                 state.acquire_lock()
                 stack.callback(_release_lock, state)
                 state.migrate()
@@ -130,7 +145,7 @@ def execute(
                 stop.cancel_on_stop(dbs[side].conn)
             step_state = (
                 StateStore(dbs[Side(settings.state_db)], settings.state_schema, autocommit=False)
-                if command == "run"
+                if command != "plan"
                 else None
             )
             helper = (helper_factory or make_helper)(settings)
@@ -146,10 +161,14 @@ def execute(
                 run_id,
                 full,
                 stop,
+                progress or Progress(settings.progress_interval_s),
                 _identities(dbs),
             )
             session.state_exists = state.exists()
+            session.named, session.diff_limit = named, diff_limit
             for flow in flows:
+                if not any(session.runs(step) for step in flow.steps):
+                    continue
                 stop.check()
                 report.flows.append(FlowResult(flow.name))
                 _run_flow(session, flow, report.flows[-1])
@@ -239,13 +258,16 @@ def _record_finish(state: StateStore, run_id: int, report: RunReport) -> None:
 
 def _run_flow(session: Session, flow: Flow, result: FlowResult) -> None:
     for step in flow.steps:
+        if not session.runs(step):
+            continue
         session.stop.check()
         step_result = _run_step(session, flow, step)
         result.steps.append(step_result)
         if step_result.error:
             break
     summary = result.summary()
-    logger.bind(event=Event.FLOW_FINISHED, **summary).info(_flow_line(summary))
+    level = "ERROR" if summary["error"] else "WARNING" if summary["rejected"] or summary["deferred"] else "INFO"
+    logger.bind(event=Event.FLOW_FINISHED, **summary).log(level, _flow_line(summary))
 
 
 def _run_step(session: Session, flow: Flow, step: Step) -> StepResult:
@@ -253,16 +275,22 @@ def _run_step(session: Session, flow: Flow, step: Step) -> StepResult:
     logger.bind(event=Event.STEP_STARTED, flow=flow.name, step=step.name).debug(f"{step.name}: started")
     ctx = _step_context(session, flow)
     try:
-        scope = decide_scope(ctx, step.name, step.watches)
+        named = session.named[step.name] if session.named is not None else None
+        scope = decide_scope(ctx, step.name, step.watches) if named is None else named_scope(ctx, step.watches, named)
         logger.bind(
             event=Event.STEP_SCOPE, flow=flow.name, step=step.name, full=scope.full, changed=scope.changed
         ).debug(f"{step.name}: {'every row' if scope.full else f'{scope.changed} changed rows'} ({scope.reason})")
-        result = STEP_KINDS[step.kind].run(ctx, step, scope)
+        progress = session.progress.step(flow.name, step.name, scope.rows)
+        ctx.progress = progress.advance
+        try:
+            result = STEP_KINDS[step.kind].run(ctx, step, scope)
+        finally:
+            progress.finish()
         result.full, result.changed = scope.full, scope.changed
         _stage_step_state(ctx, step, scope)
         session.finish_step(ok=True)
         if session.writes and session.run_id is not None:
-            session.state.resolve_others(session.run_id, step.name)
+            session.state.resolve_others(session.run_id, step.name, named)
     except (SyncError, psycopg2.Error) as exc:
         _safe_rollback(session)
         # A cancelled query, or a statement refused because a stop was asked for: the run ends here.
@@ -275,6 +303,7 @@ def _run_step(session: Session, flow: Flow, step: Step) -> StepResult:
     result.seconds = time.monotonic() - started
     result.statements = session.statements() - statements
     result.helper_requests = session.helper.requests_sent - requests
+    log_rows(flow.name, result)
     return result
 
 
@@ -296,6 +325,7 @@ def _step_context(session: Session, flow: Flow) -> StepContext:
         full_every=timedelta(hours=hours) if hours else None,
         identities=session.identities,
         on_problems=on_problems,
+        diff_limit=session.diff_limit,
     )
 
 
@@ -356,8 +386,10 @@ def _log_summary(report: RunReport) -> None:
     summary = report.summary()
     fields = {key: value for key, value in summary.items() if key != "flows"}
     fields["peak_rss_mib"] = peak_rss_mib()
-    logger.bind(event=Event.RUN_FINISHED, command=report.command, **fields).info(
+    level = {"ok": "INFO", "failed": "ERROR"}.get(report.status, "WARNING")
+    logger.bind(event=Event.RUN_FINISHED, command=report.command, **fields).log(
+        level,
         f"{report.command} {report.status} (exit {int(report.exit_code)}): {fields['inserted']} inserted, "
         f"{fields['updated']} updated, {fields['rejected']} rejected, {fields['deferred']} deferred "
-        f"in {fields['duration_s']}s"
+        f"in {fields['duration_s']}s",
     )

@@ -17,6 +17,14 @@ class Event(StrEnum):
     STEP_STARTED = "step_started"
     STEP_SCOPE = "step_scope"
     """Whether a step compares every row or the changed ones, and how many."""
+    STEP_PROGRESS = "step_progress"
+    """A long step's rows done of rows to do (`total`, null when unknown) and rows_per_s, every
+    JOB_PROGRESS_INTERVAL_S."""
+    STEP_REJECTIONS = "step_rejections"
+    """Once per step that rejected or deferred rows: `rejections` lists up to 20 as {key, kind, reason} (row keys
+    only, never emails or names), `more` counts the rest; every one is in the state (`status`, `rejections`)."""
+    STEP_CONFLICTS = "step_conflicts"
+    """Once per status step that found rows changed on both sides: up to 20 {key, base, db1, db2, resolution}."""
     STEP_FAILED = "step_failed"
     RUN_ERROR = "run_error"
     STATE_ERROR = "state_error"

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from job.diffs import RowChange
 from job.report import COUNTS, RunReport
 
 
@@ -51,6 +52,10 @@ def render_report(report: RunReport) -> str:
     ]
     if conflicts:
         out += ["", "status conflicts", table(["step", "key", "base", "DB1", "DB2", "resolution"], conflicts)]
+    changes = [change for f in report.flows for s in f.steps for change in s.changes]
+    if changes:
+        out += ["", f"rows that {verb} written, column by column (before → after)"]
+        out += [line for change in changes for line in change_lines(change)]
     errors = [flow.error for flow in report.flows if flow.error] + ([report.error] if report.error else [])
     if errors:
         out += ["", "errors", *(f"  {error}" for error in errors)]
@@ -88,3 +93,18 @@ def render_status(runs: list[dict[str, Any]], problems: list[dict[str, Any]]) ->
         table(["flow", "step", "key", "kind", "tries", "last seen", "reason"], problem_rows),
     ]
     return "\n".join(out)
+
+
+def change_lines(change: RowChange) -> list[str]:
+    """One written row: a heading line, then one line per column."""
+    heading = f"{change.step}  {change.action} {change.database.upper()} {change.table} {change.key}"
+    width = max((len(name) for name in change.columns), default=0)
+    columns = [
+        f"    {name.ljust(width)}  {_shown(before) if change.action == 'update' else '-'} → {_shown(after)}"
+        for name, (before, after) in change.columns.items()
+    ]
+    return [heading, *columns]
+
+
+def _shown(value: object) -> str:
+    return "null" if value is None else repr(value) if isinstance(value, str) else str(value)

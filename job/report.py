@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from job.diffs import RowChange
 from job.errors import ExitCode
 from job.events import COSTS, ROW_COUNTS, RUN_COUNTS
 from job.state import Conflict, Problem
@@ -33,6 +34,8 @@ class StepResult:
     """Rows the change detection brought into an incremental step (changed, or rejected before)."""
     sample: list[Problem] = field(default_factory=list)
     conflict_sample: list[Conflict] = field(default_factory=list)
+    changes: list[RowChange] = field(default_factory=list)
+    """The rows written, column by column, when a diff was asked for (at most the diff's limit)."""
 
     def note(self, problems: list[Problem]) -> None:
         for problem in problems:
@@ -48,6 +51,23 @@ class StepResult:
 
 
 COUNTS = (*ROW_COUNTS, *COSTS)
+
+
+def rejection_row(problem: Problem) -> dict[str, Any]:
+    """A rejected or deferred row as the JSON outputs show it."""
+    return {"step": problem.step, "key": problem.row_key, "kind": problem.kind, "reason": problem.reason}
+
+
+def conflict_row(conflict: Conflict) -> dict[str, Any]:
+    """A status conflict as the JSON outputs show it."""
+    return {
+        "step": conflict.step,
+        "key": conflict.row_key,
+        "base": conflict.base_value,
+        "db1": conflict.left_value,
+        "db2": conflict.right_value,
+        "resolution": conflict.resolution,
+    }
 
 
 @dataclass
@@ -71,6 +91,15 @@ class FlowResult:
     def summary(self) -> dict[str, Any]:
         counts: dict[str, Any] = {name: self.total(name) for name in COUNTS}
         return {"flow": self.flow, **counts, "duration_s": round(self.seconds, 3), "error": self.error}
+
+    def details(self) -> dict[str, Any]:
+        """The summary with the rows behind its counts: rejections and conflicts (at most SAMPLE_LIMIT per step)."""
+        return {
+            **self.summary(),
+            "rejections": [rejection_row(p) for step in self.steps for p in step.sample],
+            "conflicts": [conflict_row(c) for step in self.steps for c in step.conflict_sample],
+            "changes": [change.as_json() for step in self.steps for change in step.changes],
+        }
 
 
 @dataclass
@@ -117,3 +146,7 @@ class RunReport:
             **{name: self.total(name) for name in RUN_COUNTS},
             "flows": [flow.summary() for flow in self.flows],
         }
+
+    def details(self) -> dict[str, Any]:
+        """The summary with each flow's rejected, deferred and conflicting rows (`plan --json`)."""
+        return {**self.summary(), "error": self.error, "flows": [flow.details() for flow in self.flows]}

@@ -114,7 +114,7 @@ def resolve_username(ctx: ResolveContext, column: Column, rows: list[PendingRow]
                 row.values[column.target] = chosen
         pending = unplaced
     for row in pending:
-        row.defer(f"{column.target}: no free username found for {bases[row.key]!r} this run")
+        row.defer(f"{column.target}: every username tried this run is taken (the base and its numbered forms)")
 
 
 def _existing_usernames(ctx: ResolveContext, name: str, tables: list[str], candidates: list[str]) -> set[str]:

@@ -25,6 +25,8 @@ class PendingRow:
     key: str
     source: dict[str, Any]
     values: dict[str, Any] = field(default_factory=dict)
+    before: dict[str, Any] | None = None
+    """The target's current values, for a row that is updated (None: the row is inserted)."""
     kind: str | None = None
     reason: str | None = None
 

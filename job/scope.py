@@ -7,6 +7,7 @@ rejections and deferrals, which every run tries again whatever changed.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,7 +34,14 @@ class Scope:
     reason: str
     changed: int = 0
     """Keys in the change set (incremental scopes only)."""
+    estimate: int | None = None
+    """The driving table's row estimate (full scopes only; None when the table was never analysed)."""
     pending: tuple[tuple[Watch, Watermark], ...] = field(default=())
+
+    @property
+    def rows(self) -> int | None:
+        """How many rows the step will look at, as far as known before it reads them."""
+        return self.estimate if self.full else self.changed
 
     @property
     def empty(self) -> bool:
@@ -60,11 +68,11 @@ def decide_scope(ctx: StepContext, step: str, watches: Sequence[Watch]) -> Scope
     marks = ctx.reader.watermarks(step) if ctx.reader else {}
     reason = _full_reason(ctx, watches, marks, snapshots)
     if reason:
-        return Scope(full=True, reason=reason, pending=pending)
+        with ctx.dbs[driver.side].cursor() as cur:
+            estimate = _row_estimate(cur, driver.table)
+        return Scope(full=True, reason=reason, pending=pending, estimate=estimate)
     with ctx.dbs[driver.side].cursor() as cur:
-        key_type = _key_type(cur, ctx, driver)
-        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(CHANGED))
-        cur.execute(sql.SQL("CREATE TEMPORARY TABLE hs_changed (key {} PRIMARY KEY)").format(sql.SQL(key_type)))
+        key_type = _create_changed(cur, ctx, driver)
         changed, keys = 0, list(ctx.reader.open_problem_keys(step) if ctx.reader else [])
         for watch in watches:
             bound = marks[(watch.side.value, watch.table)][0].bound
@@ -88,6 +96,47 @@ def decide_scope(ctx: StepContext, step: str, watches: Sequence[Watch]) -> Scope
     return Scope(full=False, reason="changes since the last run", changed=changed, pending=pending)
 
 
+def named_scope(ctx: StepContext, watches: Sequence[Watch], keys: Sequence[str]) -> Scope:
+    """The rows with these keys in the step's driving table, whatever changed (`retry`, `plan --key`).
+
+    Saves no watermark: the rows changed since the last run are still the next run's to look at."""
+    driver = watches[0]
+    with ctx.dbs[driver.side].cursor() as cur:
+        key_type = _create_changed(cur, ctx, driver)
+        fitting = [key for key in keys if _fits(key, key_type)]
+        cur.execute(
+            sql.SQL("INSERT INTO {changed} SELECT {key} FROM {table} WHERE {key} = ANY(%s::{type}[])").format(
+                changed=CHANGED,
+                key=sql.Identifier(driver.key),
+                table=sql.Identifier(driver.table),
+                type=sql.SQL(key_type),
+            ),
+            (fitting,),
+        )
+        return Scope(full=False, reason="the rows named on the command line", changed=int(cur.rowcount))
+
+
+def _fits(key: str, key_type: str) -> bool:
+    """Whether a key can be a value of the driving table's key type (others name rows of other steps)."""
+    if key_type == "uuid":
+        try:
+            uuid.UUID(key)
+        except ValueError:
+            return False
+        return True
+    if key_type in ("integer", "bigint", "smallint"):
+        return key.strip().lstrip("+-").isdigit()
+    return True
+
+
+def _create_changed(cur: psycopg2.extensions.cursor, ctx: StepContext, driver: Watch) -> str:
+    """A fresh, empty change set on the driving table's database; returns the key's type."""
+    key_type = _key_type(cur, ctx, driver)
+    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(CHANGED))
+    cur.execute(sql.SQL("CREATE TEMPORARY TABLE hs_changed (key {} PRIMARY KEY)").format(sql.SQL(key_type)))
+    return key_type
+
+
 def _full_reason(
     ctx: StepContext,
     watches: Sequence[Watch],
@@ -104,6 +153,13 @@ def _full_reason(
         if found and ctx.full_every and found[1] < datetime.now(UTC) - ctx.full_every:
             return f"{watch.side.upper()} {watch.table}: the last full comparison is older than JOB_FULL_EVERY_HOURS"
     return None
+
+
+def _row_estimate(cur: psycopg2.extensions.cursor, table: str) -> int | None:
+    """The planner's row count of a table (pg_class.reltuples: no scan; -1 before its first analyse)."""
+    cur.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(quote_ident(%s))", (table,))
+    row = cur.fetchone()
+    return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None
 
 
 def _key_type(cur: psycopg2.extensions.cursor, ctx: StepContext, driver: Watch) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
@@ -15,6 +16,10 @@ from job.uris import userinfo_problem
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 JOB_PREFIX = "JOB_"
+# Names with these prefixes are the job's: one it does not read is almost always a typo (HELPER_API_ULR).
+WATCHED_PREFIXES = (JOB_PREFIX, "HELPER_API_", "URI_BANCO")
+# The helper's own settings that share a watched prefix (a .env often serves both).
+HELPER_OWNED_NAMES = frozenset({"HELPER_API_TOKENS"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # RFC 6750 b64token: what can follow "Bearer " in a header unchanged.
 BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -73,6 +78,8 @@ class JobSettings(BaseSettings):
     tcp_keepalive_count: int = Field(6, ge=1, le=100, validation_alias=_env("JOB_TCP_KEEPALIVE_COUNT"))
     """Unanswered probes after which the connection is dropped: on the server this frees the run's lock
     when the job's task vanished without closing its sockets (after idle + interval x count, 2 minutes)."""
+    progress_interval_s: float = Field(5.0, ge=0, le=3600, validation_alias=_env("JOB_PROGRESS_INTERVAL_S"))
+    """Seconds between two `step_progress` log lines of a long step (JSON logs); 0 logs one per batch."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias=_env("JOB_LOG_LEVEL"))
     """DEBUG adds each step's start and scope; WARNING keeps only problems and the run's summary lines."""
     log_format: Literal["auto", "json", "text"] = Field("auto", validation_alias=_env("JOB_LOG_FORMAT"))
@@ -104,22 +111,30 @@ class JobSettings(BaseSettings):
         return value
 
 
-def _known_job_names() -> set[str]:
+def known_names() -> set[str]:
+    """Every setting name the job reads."""
     names: set[str] = set()
     for field in JobSettings.model_fields.values():
         alias = field.validation_alias
         if isinstance(alias, AliasChoices):
             names.update(str(choice).upper() for choice in alias.choices)
-    return {name for name in names if name.startswith(JOB_PREFIX)}
+    return names
 
 
-def _unknown_job_names(env_file: Path | None) -> list[str]:
-    """JOB_* names nobody reads: almost always a typo, so they are errors, not silence."""
-    seen = {name.upper() for name in os.environ if name.upper().startswith(JOB_PREFIX)}
+def _unknown_names(env_file: Path | None) -> list[str]:
+    """Names with the job's prefixes that nobody reads: almost always a typo, so they are errors, not silence."""
+    seen = {name.upper() for name in os.environ}
     if env_file is not None and env_file.is_file():
-        dotenv = DotEnvSettingsSource(JobSettings, env_file=env_file)
-        seen |= {name.upper() for name in dotenv.env_vars if name.upper().startswith(JOB_PREFIX)}
-    return sorted(seen - _known_job_names())
+        seen |= {name.upper() for name in DotEnvSettingsSource(JobSettings, env_file=env_file).env_vars}
+    watched = {name for name in seen if name.startswith(WATCHED_PREFIXES)}
+    return sorted(watched - known_names() - HELPER_OWNED_NAMES)
+
+
+def _unknown_problem(name: str) -> str:
+    known = sorted(known_names())
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(n for n in known if n.startswith(JOB_PREFIX))}"
+    return f"{name}: unknown setting ({hint})"
 
 
 def _setting_name(loc: tuple[int | str, ...]) -> str:
@@ -132,10 +147,7 @@ def _setting_name(loc: tuple[int | str, ...]) -> str:
 
 def load_settings(env_file: Path | None = Path(".env")) -> JobSettings:
     """Read the settings, or raise ConfigurationError listing every problem at once (never a value)."""
-    problems = [
-        f"{name}: unknown setting (known JOB_ settings: {', '.join(sorted(_known_job_names()))})"
-        for name in _unknown_job_names(env_file)
-    ]
+    problems = [_unknown_problem(name) for name in _unknown_names(env_file)]
     try:
         settings = JobSettings(_env_file=env_file)
     except ValidationError as exc:

@@ -235,15 +235,17 @@ class StateStore:
                 page_size=len(rows),
             )
 
-    def resolve_others(self, run_id: int, step: str) -> None:
-        """Close the step's open problems that this run did not see again (the row went through)."""
+    def resolve_others(self, run_id: int, step: str, keys: Sequence[str] | None = None) -> None:
+        """Close the step's open problems that this run did not see again (the row went through); with
+        `keys`, only among those (a run that looked at those rows only)."""
+        only = "" if keys is None else " AND row_key = ANY(%s)"
         with self.db.cursor() as cur:
             cur.execute(
                 self._sql(
                     "UPDATE {schema}.rejections SET resolved_at = now() "
-                    "WHERE step = %s AND resolved_at IS NULL AND last_run_id <> %s"
+                    "WHERE step = %s AND resolved_at IS NULL AND last_run_id <> %s" + only
                 ),
-                (step, run_id),
+                (step, run_id) if keys is None else (step, run_id, list(keys)),
             )
 
     def record_conflicts(self, run_id: int, conflicts: Sequence[Conflict]) -> None:

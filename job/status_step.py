@@ -16,6 +16,7 @@ from job.catalog import CheckLine, columns_present
 from job.convert import CONVERTERS
 from job.copy_step import target_table_columns
 from job.db import Database
+from job.diffs import changes_of
 from job.flow_model import Side, StatusStep
 from job.pages import fetch_by_keys, stream_rows
 from job.report import StepResult
@@ -100,6 +101,10 @@ def run_status_step(ctx: StepContext, step: StatusStep, scope: Scope) -> StepRes
                 ctx.step_state.record_conflicts(ctx.run_id, conflicts)
             result.note(problems)
             ctx.on_problems(problems)
+            ctx.progress(len(page))
+            if ctx.diff_limit:
+                ctx.keep_changes(result, changes_of(step.name, step.left.value, step.left_table, left_rows))
+                ctx.keep_changes(result, changes_of(step.name, step.right.value, step.right_table, right_rows))
     return result
 
 
@@ -127,9 +132,9 @@ def _decide_page(
             CONVERTERS[step.common_to_right].function,
         )
         if decision.new_left is not None:
-            left_rows.append(PendingRow(key, row, {step.left_column: decision.new_left}))
+            left_rows.append(PendingRow(key, row, {step.left_column: decision.new_left}, {step.left_column: left}))
         if decision.new_right is not None:
-            right_rows.append(PendingRow(key, row, {step.right_column: decision.new_right}))
+            right_rows.append(PendingRow(key, row, {step.right_column: decision.new_right}, {step.right_column: right}))
         if decision.conflict:
             conflicts.append(_conflict(step, key, bases.get(key), left, right, decision))
         seen[key] = (

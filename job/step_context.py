@@ -8,8 +8,10 @@ from datetime import timedelta
 
 from job.changes import Identity
 from job.db import Database
+from job.diffs import RowChange
 from job.flow_model import Side
 from job.helper_client import HelperClient
+from job.report import StepResult
 from job.state import Problem, StateStore
 
 TableRef = tuple[str, str]
@@ -37,6 +39,14 @@ class StepContext:
     inserted: dict[TableRef, set[int]] = field(default_factory=dict)
     """The ids that inserted this step's rows, per table, staged once it succeeds."""
     on_problems: Callable[[list[Problem]], None] = lambda _problems: None
+    progress: Callable[[int], None] = lambda _rows: None
+    """Called with the number of rows of each batch the step has handled."""
+    diff_limit: int = 0
+    """Keep this many of the step's written rows, column by column, in its result (`--diff`; 0: none)."""
+
+    def keep_changes(self, result: StepResult, changes: list[RowChange]) -> None:
+        """Keep the rows a batch wrote, column by column, up to `diff_limit` per step."""
+        result.changes.extend(changes[: max(0, self.diff_limit - len(result.changes))])
 
     def note_inserted(self, side: Side, table: str, xids: set[int]) -> None:
         """The ids that inserted rows into a table. The next run of this step leaves them out of the window

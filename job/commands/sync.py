@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from job.commands.base import Command, Invocation, json_option
+from job.commands.named import key_options, named_keys
+from job.commands.status import positive
 from job.engine import execute
+from job.errors import ConfigurationError
+from job.progress import Progress
 from job.render import render_report
 
 
@@ -21,10 +26,35 @@ def _full_option(parser: argparse.ArgumentParser) -> None:
 def _plan_arguments(parser: argparse.ArgumentParser) -> None:
     _full_option(parser)
     json_option(parser)
+    diff_options(parser)
+    key_options(parser, "look at")
+
+
+def diff_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--diff", action="store_true", help="show each row that would be written, column by column (before → after)"
+    )
+    parser.add_argument(
+        "--diff-limit", type=positive, default=100, metavar="N", help="rows shown per step with --diff (default 100)"
+    )
+
+
+def progress_of(invocation: Invocation) -> Progress:
+    """A live line on a terminal that shows text logs; `step_progress` log lines otherwise."""
+    live = sys.stderr if invocation.tables and sys.stderr.isatty() else None
+    return Progress(invocation.settings.progress_interval_s, live)
 
 
 def _run(invocation: Invocation) -> int:
-    report = execute(invocation.settings, "run", invocation.flows, full=invocation.args.full, stop=invocation.stop)
+    args = invocation.args
+    report = execute(
+        invocation.settings,
+        "run",
+        invocation.flows,
+        full=args.full,
+        stop=invocation.stop,
+        progress=progress_of(invocation),
+    )
     if invocation.tables:
         print(render_report(report))
     return int(report.exit_code)
@@ -32,8 +62,20 @@ def _run(invocation: Invocation) -> int:
 
 def _plan(invocation: Invocation) -> int:
     args = invocation.args
-    report = execute(invocation.settings, "plan", invocation.flows, full=args.full, stop=invocation.stop)
-    print(json.dumps(report.summary(), indent=2, default=str) if args.json else render_report(report))
+    named = named_keys(invocation.flows, args.keys, args.steps)
+    if named is not None and args.full:
+        raise ConfigurationError(["--full and --key: choose one (--key looks at the named rows only)"])
+    report = execute(
+        invocation.settings,
+        "plan",
+        invocation.flows,
+        full=args.full,
+        stop=invocation.stop,
+        progress=progress_of(invocation),
+        named=named,
+        diff_limit=args.diff_limit if args.diff else 0,
+    )
+    print(json.dumps(report.details(), indent=2, default=str) if args.json else render_report(report))
     return int(report.exit_code)
 
 
@@ -49,7 +91,12 @@ RUN = Command(
 PLAN = Command(
     name="plan",
     summary="what a run would insert, update and reject per flow; writes nothing",
-    examples=("plan", "plan --flow payments --json"),
+    examples=(
+        "plan",
+        "plan --flow payments --json",
+        "plan --diff --flow students",
+        "plan --diff --key 3f1c2a9e-0b6d-4d47-9a51-6c2f0e1b7d42 --step students.create",
+    ),
     run=_plan,
     arguments=_plan_arguments,
 )
