@@ -36,14 +36,14 @@ from job.step_context import StepContext
 from job.steps import STEP_KINDS
 from job.uris import scrub
 
-Command = Literal["run", "plan", "retry"]
+SyncCommand = Literal["run", "plan", "retry"]
 
 
 @dataclass
 class Session:
     """Everything open during one run."""
 
-    command: Command
+    command: SyncCommand
     settings: JobSettings
     dbs: dict[Side, Database]
     state: StateStore
@@ -104,7 +104,7 @@ def connect_side(settings: JobSettings, side: str, role: str) -> Database:
 
 def execute(
     settings: JobSettings,
-    command: Command,
+    command: SyncCommand,
     flows: Sequence[Flow],
     helper_factory: Callable[[JobSettings], HelperClient] | None = None,
     full: bool = False,

@@ -7,8 +7,8 @@ import json
 
 from job.commands.base import Command, Invocation, json_option
 from job.commands.named import chosen_steps, key_options, named_keys
-from job.commands.sync import diff_options, progress_of
-from job.engine import connect_side, execute
+from job.commands.sync import diff_options, sync_pass
+from job.engine import connect_side
 from job.errors import ExitCode
 from job.render import render_report
 from job.state import StateStore
@@ -46,15 +46,7 @@ def _retry(invocation: Invocation) -> int:
     if not named:
         print("nothing to retry: no open rejection or deferral in the chosen flows")
         return int(ExitCode.OK)
-    report = execute(
-        invocation.settings,
-        "retry",
-        invocation.flows,
-        stop=invocation.stop,
-        progress=progress_of(invocation),
-        named=named,
-        diff_limit=args.diff_limit if args.diff else 0,
-    )
+    report = sync_pass(invocation, "retry", named=named, diff_limit=args.diff_limit if args.diff else 0)
     if args.json:
         print(json.dumps(report.details(), indent=2, default=str))
     elif invocation.tables or args.diff:

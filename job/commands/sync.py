@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from job.commands.base import Command, Invocation, json_option
 from job.commands.named import key_options, named_keys
 from job.commands.status import positive
-from job.engine import execute
+from job.engine import SyncCommand, execute
 from job.errors import ConfigurationError
 from job.progress import Progress
 from job.render import render_report
+from job.report import RunReport
 
 
 def _full_option(parser: argparse.ArgumentParser) -> None:
@@ -39,22 +41,16 @@ def diff_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def progress_of(invocation: Invocation) -> Progress:
-    """A live line on a terminal that shows text logs; `step_progress` log lines otherwise."""
+def sync_pass(invocation: Invocation, command: SyncCommand, **options: Any) -> RunReport:
+    """The engine's pass for a command, its progress shown as a live line on a terminal that shows text
+    logs, as `step_progress` log lines otherwise."""
     live = sys.stderr if invocation.tables and sys.stderr.isatty() else None
-    return Progress(invocation.settings.progress_interval_s, live)
+    progress = Progress(invocation.settings.progress_interval_s, live)
+    return execute(invocation.settings, command, invocation.flows, stop=invocation.stop, progress=progress, **options)
 
 
 def _run(invocation: Invocation) -> int:
-    args = invocation.args
-    report = execute(
-        invocation.settings,
-        "run",
-        invocation.flows,
-        full=args.full,
-        stop=invocation.stop,
-        progress=progress_of(invocation),
-    )
+    report = sync_pass(invocation, "run", full=invocation.args.full)
     if invocation.tables:
         print(render_report(report))
     return int(report.exit_code)
@@ -65,16 +61,7 @@ def _plan(invocation: Invocation) -> int:
     named = named_keys(invocation.flows, args.keys, args.steps)
     if named is not None and args.full:
         raise ConfigurationError(["--full and --key: choose one (--key looks at the named rows only)"])
-    report = execute(
-        invocation.settings,
-        "plan",
-        invocation.flows,
-        full=args.full,
-        stop=invocation.stop,
-        progress=progress_of(invocation),
-        named=named,
-        diff_limit=args.diff_limit if args.diff else 0,
-    )
+    report = sync_pass(invocation, "plan", full=args.full, named=named, diff_limit=args.diff_limit if args.diff else 0)
     print(json.dumps(report.details(), indent=2, default=str) if args.json else render_report(report))
     return int(report.exit_code)
 
