@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             logger.bind(event=Event.CONFIGURATION_ERROR).error(f"configuration error: {scrub(problem)}")
         logger.bind(event=Event.RUN_FINISHED, status="failed", exit_code=int(ExitCode.USAGE)).error(
-            "nothing was synced: fix the settings above and run again"
+            "nothing was done: fix the settings above and run again"
         )
         return int(ExitCode.USAGE)
     except SyncError as exc:

@@ -18,8 +18,16 @@ from job.diffs import changes_of
 from job.errors import FatalSyncError
 from job.flow_model import CopyStep, Side
 from job.pages import fetch_by_keys, stream_rows
+from job.privileges import Need, Privilege, Reads
 from job.report import StepResult
-from job.resolvers import RESOLVERS, ResolveContext, check_exactly_one, check_reference, resolve_lookup
+from job.resolvers import (
+    DB1_ACCOUNT_TABLES,
+    RESOLVERS,
+    ResolveContext,
+    check_exactly_one,
+    check_reference,
+    resolve_lookup,
+)
 from job.rows import PendingRow, check_values, problems_of
 from job.scope import Scope
 from job.state import Problem
@@ -289,3 +297,37 @@ def _mapping_problems(step: CopyStep, source: dict[str, str] | None, target: dic
                 f"{step.target_table}.{column.target} is {target[column.target].type_name} but "
                 f"{column.source} → {column.convert} gives {CATEGORY_NAMES.get(produced, produced)}"
             )
+
+
+def copy_step_privileges(step: CopyStep) -> Iterator[Need | Reads]:
+    """What a run of the step does on each database besides `scope`'s reads (job.privileges.scope_privileges)."""
+    target, table = step.target, step.target_table
+    if step.source_sql:
+        yield Reads(step.source, step.source_sql, "the step's source query reads it")
+    why = "it compares its rows, and reads the versions (xmin) of the rows it writes"
+    yield Need.on_table(target, table, Privilege.SELECT, why)
+    if step.mode != "update_existing":
+        inserted = (step.target_key, *(c.target for c in step.columns), *step.insert_timestamps)
+        why = f"it inserts the rows {target.upper()} is missing"
+        yield Need.on_table(target, table, Privilege.INSERT, why, inserted)
+        why = "the rows to insert are staged in a temporary table (COPY, then INSERT ... SELECT)"
+        yield Need.on_database(target, Privilege.TEMPORARY, why)
+    if step.mode != "insert_missing":
+        updated = (*(c.target for c in step.columns if not c.is_derived), *step.update_timestamps)
+        yield Need.on_table(target, table, Privilege.UPDATE, "it updates the values that differ", updated)
+    yield from _lookup_privileges(step)
+
+
+def _lookup_privileges(step: CopyStep) -> Iterator[Need]:
+    """The target's other tables that lookups, references and usernames read."""
+    for column in step.columns:
+        if column.lookup:
+            why, columns = f"{column.target} is looked up in it", (column.lookup.key, column.lookup.value)
+            yield Need.on_table(step.target, column.lookup.table, Privilege.SELECT, why, columns)
+        if column.resolver == "username":
+            why = f"a new {column.target} is chosen free of the usernames in it"
+            for account_table in DB1_ACCOUNT_TABLES:
+                yield Need.on_table(step.target, account_table, Privilege.SELECT, why, (column.target,))
+    for reference in step.references:
+        why = f"{reference.column} must point at a row of it"
+        yield Need.on_table(step.target, reference.table, Privilege.SELECT, why, (reference.key,))

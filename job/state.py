@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -116,6 +117,11 @@ class Conflict:
     resolution: str
 
 
+MIGRATED_TABLES: tuple[str, ...] = tuple(re.findall(r"CREATE TABLE \{schema\}\.(\w+)", "".join(MIGRATIONS)))
+RELATION_IN_SCHEMA = (
+    "SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = %s AND c.relname = %s)"
+)
 ABANDONED = "ended without recording its end (killed, or lost its machine or its connection)"
 
 
@@ -152,26 +158,45 @@ class StateStore:
     def has_table(self, name: str) -> bool:
         """Whether the state schema has this table yet (a plan before the first run after an upgrade: not)."""
         if name not in self._tables:
-            with self.db.cursor() as cur:
-                cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{self.schema}.{name}",))
-                row = cur.fetchone()
-            self._tables[name] = bool(row and row[0])
+            self._tables[name] = self._in_catalog(RELATION_IN_SCHEMA, (self.schema, name))
         return self._tables[name]
 
     def exists(self) -> bool:
+        return self._in_catalog(RELATION_IN_SCHEMA, (self.schema, "schema_version"))
+
+    def _in_catalog(self, query: str, params: tuple[Any, ...]) -> bool:
+        # Read from pg_class and pg_namespace: to_regclass raises, not answers, for a role that may not use the schema.
         with self.db.cursor() as cur:
-            cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{self.schema}.schema_version",))
+            cur.execute(query, params)
             row = cur.fetchone()
         return bool(row and row[0])
 
-    def migrate(self) -> int:
-        """Create or bring the state schema up to date (call it holding the run lock); returns the version."""
+    def missing_tables(self) -> list[str]:
+        """The tables the migrations create that the state schema lacks (read from the catalog)."""
+        return [name for name in MIGRATED_TABLES if not self.has_table(name)]
+
+    def schema_present(self) -> bool:
+        return self._in_catalog("SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = %s)", (self.schema,))
+
+    def version(self) -> int:
+        """The migrations applied (0: the state schema or its version table does not exist yet)."""
+        if not self.exists():
+            return 0
         with self.db.cursor() as cur:
-            cur.execute(self._sql("CREATE SCHEMA IF NOT EXISTS {schema}"))
-            cur.execute(self._sql("CREATE TABLE IF NOT EXISTS {schema}.schema_version (version integer NOT NULL)"))
             cur.execute(self._sql("SELECT coalesce(max(version), 0) FROM {schema}.schema_version"))
             row = cur.fetchone()
-            current = int(row[0]) if row else 0
+        return int(row[0]) if row else 0
+
+    def migrate(self) -> int:
+        """Create or bring the state schema up to date (call it holding the run lock); returns the version.
+
+        Creates only what is missing, so once the schema is up to date a run needs no CREATE privilege."""
+        with self.db.cursor() as cur:
+            if not self.schema_present():
+                cur.execute(self._sql("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            if not self.exists():
+                cur.execute(self._sql("CREATE TABLE IF NOT EXISTS {schema}.schema_version (version integer NOT NULL)"))
+            current = self.version()
             for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
                 cur.execute("BEGIN")
                 try:
@@ -299,7 +324,7 @@ class StateStore:
         """(side, table) → what the step last saw of it and when it last compared it in full."""
         if not self.has_table("watermarks"):
             return {}
-        rows = self._dicts(
+        rows = self.dicts(
             "SELECT side, table_name, system_identifier, database_oid, bound, full_at FROM {schema}.watermarks "
             "WHERE step = %s",
             (step,),
@@ -375,29 +400,7 @@ class StateStore:
             row = cur.fetchone()
         return bool(row and row[0])
 
-    def recent_runs(self, limit: int) -> list[dict[str, Any]]:
-        """The latest runs, newest first; one still `running` while nobody holds the lock is shown `abandoned`
-        (the next run records it so)."""
-        runs = self._dicts(
-            "SELECT id, command, flows, started_at, finished_at, status, exit_code, summary, error "
-            "FROM {schema}.runs ORDER BY id DESC LIMIT %s",
-            (limit,),
-        )
-        if any(run["status"] == "running" for run in runs) and not self.lock_held():
-            for run in runs:
-                if run["status"] == "running":
-                    run["status"], run["error"] = "abandoned", ABANDONED
-        return runs
-
-    def open_problems(self, limit: int, flows: Sequence[str]) -> list[dict[str, Any]]:
-        return self._dicts(
-            "SELECT flow, step, row_key, kind, reason, attempts, first_seen_at, last_seen_at "
-            "FROM {schema}.rejections WHERE resolved_at IS NULL AND flow = ANY(%s) "
-            "ORDER BY last_seen_at DESC, step, row_key LIMIT %s",
-            (list(flows), limit),
-        )
-
-    def _dicts(self, template: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    def dicts(self, template: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         with self.db.conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
             cur.execute(self._sql(template), params)
             return [dict(row) for row in cur.fetchall()]

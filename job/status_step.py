@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg2 import sql
+
 from job.catalog import CheckLine, columns_present
 from job.convert import CONVERTERS
 from job.copy_step import target_table_columns
@@ -19,6 +21,7 @@ from job.db import Database
 from job.diffs import changes_of
 from job.flow_model import Side, StatusStep
 from job.pages import fetch_by_keys, stream_rows
+from job.privileges import Need, Privilege
 from job.report import StepResult
 from job.rows import PendingRow, problems_of
 from job.scope import Scope
@@ -80,7 +83,7 @@ def run_status_step(ctx: StepContext, step: StatusStep, scope: Scope) -> StepRes
         )
         if scope.empty:
             return result
-        relation = scope.rows_of(step.left_table, step.left_key)
+        relation = status_source_relation(step, scope)
         for page in stream_rows(left_db, relation, step.left_key, [step.left_column], ctx.batch_size):
             keys = [str(row[step.left_key]) for row in page]
             rights = fetch_by_keys(
@@ -106,6 +109,11 @@ def run_status_step(ctx: StepContext, step: StatusStep, scope: Scope) -> StepRes
                 ctx.keep_changes(result, changes_of(step.name, step.left.value, step.left_table, left_rows))
                 ctx.keep_changes(result, changes_of(step.name, step.right.value, step.right_table, right_rows))
     return result
+
+
+def status_source_relation(step: StatusStep, scope: Scope) -> sql.Composable:
+    """What the step reads first: the rows of its left table in scope (the right side is fetched by key)."""
+    return scope.rows_of(step.left_table, step.left_key)
 
 
 def _decide_page(
@@ -161,3 +169,14 @@ def check_status_step(dbs: dict[Side, Database], step: StatusStep) -> Iterator[C
     """Both sides have the key and the status column."""
     yield from columns_present(dbs, step.name, step.left, step.left_table, [step.left_key, step.left_column])
     yield from columns_present(dbs, step.name, step.right, step.right_table, [step.right_key, step.right_column])
+
+
+def status_step_privileges(step: StatusStep) -> Iterator[Need]:
+    """What a run of the step does on each database besides `scope`'s reads (job.privileges.scope_privileges)."""
+    why = "it reads the status of the rows in scope"
+    yield Need.on_table(step.right, step.right_table, Privilege.SELECT, why, (step.right_key, step.right_column))
+    why = f"it writes the status that changed on {step.right.upper()}"
+    yield Need.on_table(step.left, step.left_table, Privilege.UPDATE, why, (step.left_column,))
+    why = f"it writes the status that changed on {step.left.upper()}"
+    columns = (step.right_column, *step.right_update_timestamps)
+    yield Need.on_table(step.right, step.right_table, Privilege.UPDATE, why, columns)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from job.commands.common import chosen_steps, step_option
 from job.errors import ConfigurationError
 from job.flow_model import Flow
 
@@ -18,25 +19,7 @@ def key_options(parser: argparse.ArgumentParser, what: str) -> None:
         dest="keys",
         help=f"{what} the row with this key (its id in the step's source table; repeat for more)",
     )
-    parser.add_argument(
-        "--step",
-        action="append",
-        default=[],
-        metavar="NAME",
-        dest="steps",
-        help="limit to these steps of the chosen flows (repeat for more), e.g. students.create",
-    )
-
-
-def chosen_steps(flows: Sequence[Flow], names: Sequence[str]) -> list[str]:
-    """The steps of the chosen flows, or those of them named with --step (an unknown name is a usage error)."""
-    steps = [step.name for flow in flows for step in flow.steps]
-    unknown = [name for name in names if name not in steps]
-    if unknown:
-        raise ConfigurationError(
-            [f"--step: no step {', '.join(unknown)} in the chosen flows; choose from {', '.join(steps)}"]
-        )
-    return list(names) or steps
+    step_option(parser)
 
 
 def named_keys(flows: Sequence[Flow], keys: Sequence[str], steps: Sequence[str]) -> dict[str, tuple[str, ...]] | None:

@@ -6,12 +6,11 @@ import argparse
 import json
 
 from job.commands.base import Command, Invocation, json_option
-from job.commands.named import chosen_steps, key_options, named_keys
+from job.commands.common import chosen_steps, state_views
+from job.commands.named import key_options, named_keys
 from job.commands.sync import diff_options, sync_pass
-from job.engine import connect_side
 from job.errors import ExitCode
 from job.render import render_report
-from job.state import StateStore
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,13 +24,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 def _open_keys(invocation: Invocation, steps: list[str]) -> dict[str, tuple[str, ...]]:
     """The chosen steps' open rejections and deferrals, by step (steps with none are left out)."""
-    settings = invocation.settings
-    db = connect_side(settings, settings.state_db, "state store")
-    try:
-        store = StateStore(db, settings.state_schema)
-        found = {step: tuple(store.open_problem_keys(step)) for step in steps} if store.exists() else {}
-    finally:
-        db.conn.close()
+    with state_views(invocation.settings) as views:
+        found = {step: tuple(views.store.open_problem_keys(step)) for step in steps} if views else {}
     return {step: keys for step, keys in found.items() if keys}
 
 

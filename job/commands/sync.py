@@ -8,8 +8,8 @@ import sys
 from typing import Any
 
 from job.commands.base import Command, Invocation, json_option
+from job.commands.common import positive
 from job.commands.named import key_options, named_keys
-from job.commands.status import positive
 from job.engine import SyncCommand, execute
 from job.errors import ConfigurationError
 from job.progress import Progress

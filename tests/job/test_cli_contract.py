@@ -300,6 +300,8 @@ def test_the_common_options_work_after_the_command_too(env, tmp_path):
     assert json.loads(result.stdout) == {
         "runs": [],
         "open_rejections": [],
+        "open_totals": {"rejected": 0, "deferred": 0, "total": 0},
+        "conflicts": [],
         "note": "no runs yet: the state schema hestia_sync does not exist (the first run creates it)",
     }
 
