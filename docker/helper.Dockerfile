@@ -6,6 +6,9 @@
 # accepting connections, lets every worker finish the request in flight for up to graceful_timeout
 # (set in helper_api/gunicorn.conf.py), then exits. Give the runtime a stop timeout longer than that
 # (compose: stop_grace_period; ECS: stopTimeout), or it sends SIGKILL first.
+#
+# Once it listens, gunicorn logs one line (when_ready in the config): the address, and that the job must send
+# one of the tokens in HELPER_API_TOKENS as its HELPER_API_TOKEN. The token itself is never printed.
 
 # One base for both stages: the virtual environment links to the builder's interpreter, so the final
 # stage must carry the very same one. Override with --build-arg PYTHON_IMAGE=... to move Python.

@@ -1,6 +1,22 @@
-"""The Flask app factory."""
+"""The Flask app factory. gunicorn serves the app it builds (helper_api.wsgi): `make helper` starts it."""
 
 from __future__ import annotations
+
+# Before any other import, so that it works with any Python: `python helper_api/app.py` is how the old
+# app.py was started, and this module serves nothing.
+if __name__ == "__main__":
+    import sys
+
+    print(
+        "helper_api/app.py only builds the app; it does not serve it. Start the helper API with:\n"
+        "  make helper\n"
+        "or, from the repository's root:\n"
+        "  .venv/bin/gunicorn -c helper_api/gunicorn.conf.py helper_api.wsgi:app\n"
+        "It needs HELPER_DATABASE_URL and HELPER_API_TOKENS (in the environment or .env), and the job needs\n"
+        "one of those tokens in HELPER_API_TOKEN. See docs/helper-api.md.",
+        file=sys.stderr,
+    )
+    sys.exit(2)
 
 from flask import Flask
 from loguru import logger

@@ -7,6 +7,8 @@ container runs it as a non-root user (docker/helper.Dockerfile); gunicorn itself
 
 import os
 import sys
+from typing import Any
+from urllib.parse import urlsplit
 
 from helper_api.errors import ConfigurationError
 from helper_api.settings import ServerSettings, load_settings
@@ -63,3 +65,23 @@ logconfig_dict = {
     },
     "root": {"level": "WARNING", "handlers": ["stdout"]},
 }
+
+
+# Every address that accepts all interfaces: the job must be told this host's own name or address instead.
+_ANY_ADDRESS = ("0.0.0.0", "::")  # noqa: S104 - what a bind to every interface looks like, not a bind
+
+
+def ready_message(url: str) -> str:
+    """The line that says where the helper listens and which token the job must share (never the token)."""
+    host, port = urlsplit(url).hostname, urlsplit(url).port
+    job_url = f"http://<this host's name or address>:{port}" if host in _ANY_ADDRESS else url
+    return (
+        f"helper API ready on {url}: give the job HELPER_API_URL={job_url} and, in HELPER_API_TOKEN, "
+        "one of the tokens this helper accepts in HELPER_API_TOKENS"
+    )
+
+
+def when_ready(server: Any) -> None:
+    """gunicorn's hook once it listens (the app is loaded by then): one ready line per address."""
+    for listener in server.LISTENERS:
+        server.log.info(ready_message(str(listener)))

@@ -1,4 +1,4 @@
-"""Fixed limits of the API, published in the OpenAPI document and the README."""
+"""Fixed limits of the API, published in the OpenAPI document and docs/helper-api.md."""
 
 MAX_BATCH = 500
 """Emails per POST /lookup-batch."""

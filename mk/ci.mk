@@ -1,5 +1,5 @@
 # What the GitHub Actions workflows (.github/workflows) run beyond the other fragments' targets, so that
-# CI and developers run the same commands. The README section "Deploying from GitHub Actions" describes the workflows.
+# CI and developers run the same commands. docs/github-actions.md describes the workflows.
 
 # zizmor's online audits (is each pinned SHA really its action's, does it match the version comment, known
 # advisories) need the GitHub API: CI sets ZIZMOR_ONLINE=1 and GH_TOKEN. Everywhere else it stays offline.

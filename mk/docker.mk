@@ -1,4 +1,4 @@
-# The two images and the local stack under docker compose (README: "The local stack (Docker)"; docker/compose.yaml).
+# The two images and the local stack under docker compose (docs/local-stack.md; docker/compose.yaml).
 
 DOCKER ?= docker
 # Compose project name: containers, network and volumes are all prefixed with it.
@@ -20,9 +20,9 @@ IMAGE_REVISION = $(or $(shell git rev-parse --verify --quiet HEAD 2>/dev/null),u
 IMAGE_SOURCE = $(or $(shell git remote get-url origin 2>/dev/null \
 	| sed -E 's#^git@([^:]+):#https://\1/#; s#://[^/@]*@#://#; s#\.git$$##'),unknown)
 
-# One sync through the job's compose service, shown readably with its summary; exits with the job's status.
-LOCAL_SYNC = $(PYTHON) docker/summarize_run.py \
-	$(DOCKER_COMPOSE) run --rm --no-TTY --env JOB_LOG_FORMAT=json job run
+# One sync through the job's compose service: text logs end with the job's own per-flow table and status line.
+# Exits with the job's status.
+LOCAL_SYNC = $(DOCKER_COMPOSE) run --rm --no-TTY --env JOB_LOG_FORMAT=text job run
 
 LOCAL_TARGETS := images run-local run-local-watch local-logs down
 $(LOCAL_TARGETS): export HESTIA_DB1_PORT = $(LOCAL_DB1_PORT)
@@ -56,7 +56,7 @@ images: ## Build the job and helper images (hestia-sync/job:local, hestia-sync/h
 	$(DOCKER_COMPOSE) --profile job build
 
 .PHONY: run-local
-run-local: ## Build, start the local stack (db1, db2, helper), wait for health, run one sync, print its summary
+run-local: ## Build, start the local stack (db1, db2, helper), wait for health, run one sync (its table of counts ends the output)
 	$(local-up)
 	@status=0; $(LOCAL_SYNC) || status=$$?; \
 	case $$status in \
@@ -75,7 +75,7 @@ run-local-watch: ## As run-local, then sync again every WATCH_INTERVAL seconds (
 	  status=0; $(LOCAL_SYNC) || status=$$?; \
 	  case $$status in \
 	    2) echo "$@: configuration error: fix it and start again" >&2; exit 2;; \
-	    130) exit 130;; \
+	    5|130) exit $$status;; \
 	  esac; \
 	  echo "Next sync in $(WATCH_INTERVAL) s (Ctrl-C stops watching; the stack keeps running until 'make down')"; \
 	  sleep $(WATCH_INTERVAL); \

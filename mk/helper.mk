@@ -1,5 +1,5 @@
 # The helper API (helper_api/): run it locally, migrate its schema, load credentials, test it.
-# Settings come from the environment or .env (see the README section "The helper API"). Make variables here must not start
+# Settings come from the environment or .env (docs/helper-api.md). Make variables here must not start
 # with HELPER_: make exports command-line variables, and the helper refuses unknown HELPER_* names.
 
 LOCAL_HELPER_BIND ?= 127.0.0.1:5000
@@ -13,13 +13,13 @@ HELPER_REQUIRED := HELPER_DATABASE_URL HELPER_API_TOKENS
 define helper_require_settings
 	@missing=0; for name in $(HELPER_REQUIRED); do \
 	  if [ -z "$${!name:-}" ] && ! grep -qsE "^(export +)?$$name=" .env; then \
-	    echo "$@: $$name is not set: export it or add it to .env (see the README section "The helper API")" >&2; missing=1; \
+	    echo "$@: $$name is not set: export it or add it to .env (docs/helper-api.md)" >&2; missing=1; \
 	  fi; \
 	done; [ "$$missing" = 0 ]
 endef
 
 .PHONY: helper
-helper: install ## Run the helper API under gunicorn on 127.0.0.1:5000 (needs HELPER_DATABASE_URL, HELPER_API_TOKENS)
+helper: install ## Run the helper API under gunicorn on 127.0.0.1:5000 (needs HELPER_DATABASE_URL, HELPER_API_TOKENS); it says when it is ready
 	$(helper_require_settings)
 	HELPER_BIND=$(LOCAL_HELPER_BIND) $(VENV)/bin/gunicorn -c helper_api/gunicorn.conf.py helper_api.wsgi:app
 

@@ -11,7 +11,7 @@ status=0
 where="the GitHub environment '${DEPLOY_ENV:-?}' (Settings > Environments > Environment variables)"
 
 if [[ ! ${ROLE_ARN:-} =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$ ]]; then
-  echo "::error title=Deploy settings::Set the variable AWS_DEPLOY_ROLE_ARN in $where to the deploy role's ARN: \`terraform output -raw deploy_role_arn\` (README: "Deploying from GitHub Actions")."
+  echo "::error title=Deploy settings::Set the variable AWS_DEPLOY_ROLE_ARN in $where to the deploy role's ARN: \`terraform output -raw deploy_role_arn\` (docs/github-actions.md, "What to set up in GitHub")."
   status=1
 fi
 

@@ -21,7 +21,7 @@ trap 'rm -f "$errors"' EXIT
 for name in "$@"; do
   if ! value=$(terraform -chdir="$dir" output -no-color -raw "$name" 2>"$errors"); then
     cat "$errors" >&2
-    echo "::error title=Terraform output missing::Could not read the output $name from the state of ${DEPLOY_ENV:-this environment} (terraform's message is above): it must be applied once with a configuration that defines it (the first deploy is by hand: README, "Deploying to AWS")."
+    echo "::error title=Terraform output missing::Could not read the output $name from the state of ${DEPLOY_ENV:-this environment} (terraform's message is above): it must be applied once with a configuration that defines it (the first deploy is by hand: docs/deploy-aws.md, "First deploy")."
     exit 1
   fi
   if [[ $value == *$'\n'* ]]; then

@@ -172,11 +172,11 @@ def test_after_the_apply_the_deploy_waits_for_the_helper_then_runs_the_job_with_
 
 
 def test_the_github_deploy_docs_name_every_variable_the_workflows_read() -> None:
-    docs = (REPO / "README.md").read_text(encoding="utf-8")
+    docs = (REPO / "docs" / "github-actions.md").read_text(encoding="utf-8")
     variables = set(re.findall(r"vars\.(\w+)", str(load("deploy.yml")) + str(load("ci.yml"))))
     assert variables == {"AWS_DEPLOY_ROLE_ARN", "AWS_REGION"}
     for name in variables:
-        assert f"`{name}`" in docs, f"the README does not name {name}"
+        assert f"`{name}`" in docs, f"docs/github-actions.md does not name {name}"
     assert "sts:AssumeRoleWithWebIdentity" in docs
     assert "token.actions.githubusercontent.com:sub" in docs
 

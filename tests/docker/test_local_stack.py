@@ -93,16 +93,20 @@ def first_run(stack: Stack) -> subprocess.CompletedProcess[str]:
     return stack.make("run-local")
 
 
+# The job's own table with JOB_LOG_FORMAT=text (job/render.py): its title, then its last line.
+REPORT_TITLE = "run: rows that were written, per flow"
+
+
 def summary_status(output: str) -> re.Match[str] | None:
-    return re.search(r"^run: (ok|partial) \(exit ([03]):", output, re.MULTILINE)
+    return re.search(r"^status: (ok|partial) \(exit ([03])\)", output, re.MULTILINE)
 
 
 def test_run_local_builds_starts_and_prints_the_first_syncs_summary(
     first_run: subprocess.CompletedProcess[str],
 ) -> None:
     assert first_run.returncode == 0, first_run.stdout[-4000:] + first_run.stderr[-4000:]
-    assert "Sync summary" in first_run.stdout
-    table = first_run.stdout.split("Sync summary", 1)[1].splitlines()
+    assert REPORT_TITLE in first_run.stdout
+    table = first_run.stdout.split(REPORT_TITLE, 1)[1].splitlines()
     assert {line.split()[0] for line in table if line.strip()} >= set(FLOWS)
     assert summary_status(first_run.stdout), first_run.stdout[-2000:]
 

@@ -1,4 +1,4 @@
-"""The conversions and comparisons the README ("Flows") and job/emails.py document, written again here, apart
+"""The conversions and comparisons docs/flows.md and job/emails.py document, written again here, apart
 from job/, as the oracle the fuzz tests hold the engine to. Keyed by the names the flow declarations use.
 
 Two of them encode what the job does today where the product has not decided yet (issue 10): a phone number
@@ -23,7 +23,9 @@ class CannotSync(Exception):
 
 KEEP: Final = object()
 """The target keeps its value (flag_to_null_or_keep)."""
-UNUSABLE_PASSWORD: Final = "!unusable: the helper API has no password for this email"  # README, "New accounts in DB1"
+UNUSABLE_PASSWORD: Final = (
+    "!unusable: the helper API has no password for this email"  # docs/flows.md, "Students and advertisers"
+)
 _ASCII_WHITESPACE = " \t\n\r\f\v"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _DB1_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")  # DB1's check on cEmail (schema/db1.sql)
@@ -132,7 +134,7 @@ def _slug(text: str, room: int) -> str:
 
 
 def username_problem(name: str | None, email: str | None, written: Any, limit: int) -> str:
-    """README: the login comes from the name ('Ana Lúcia' → 'ana.lucia'), else from the email, plus a number
+    """docs/flows.md: the login comes from the name ('Ana Lúcia' → 'ana.lucia'), else from the email, plus a number
     when taken, within the column's length; '' when `written` is such a login."""
     room = max(1, limit - 4)
     base = _slug(name or "", room) or _slug((email or "").split("@")[0], room) or "user"

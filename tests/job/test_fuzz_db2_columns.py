@@ -514,7 +514,7 @@ def column_problem(step: CopyStep, c: Column, source: dict[str, Any], written: d
 
 
 def exactly_one_problem(step: CopyStep, key: str, source: dict[str, Any], written: dict[str, Any], world: World) -> str:
-    """README "Payments": the row points at the one DB2 account with its email that the target holds."""
+    """docs/flows.md, "Payments": the row points at the one DB2 account with its email that the target holds."""
     rule = step.exactly_one
     if rule is None:
         return ""
