@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
 from psycopg2 import sql
 
@@ -38,8 +39,6 @@ from job.writes import insert_rows, update_pending
 
 # The resolvers that ask the helper API: they run last, on the rows every cheaper check let through.
 HELPER_RESOLVERS = ("helper_password", "helper_photo")
-# The resolvers whose values are secrets: a diff shows that they are set, never what to.
-SECRET_RESOLVERS = ("helper_password",)
 
 
 def source_relation(step: CopyStep, scope: Scope) -> sql.Composable:
@@ -144,7 +143,7 @@ def _sync_batch(
     result.inserted += inserted
     ctx.note_inserted(step.target, step.target_table, inserted_by)
     if ctx.diff_limit:
-        hidden = [c.target for c in step.columns if c.resolver in SECRET_RESOLVERS]
+        hidden = [c.target for c in step.columns if c.resolver in HELPER_RESOLVERS]  # a hash; a signed photo URL
         changes = changes_of(step.name, step.target.value, step.target_table, (*inserts, *ok_updates), hidden)
         ctx.keep_changes(result, changes)
     return problems_of(ctx.flow, step.name, (*inserts, *updates))
@@ -258,8 +257,8 @@ def check_copy_step(dbs: dict[Side, Database], step: CopyStep) -> Iterator[Check
         yield CheckLine(True, f"{step.name}: {len(step.columns)} mapped columns present with compatible types")
 
 
-def _source_categories(db: Database, step: CopyStep) -> dict[str, str] | None:
-    """Column name → type category of the step's source (a table or its query); None if it fails."""
+def _source_categories(db: Database, step: CopyStep) -> dict[str, str] | str:
+    """Column name → type category of the step's source (a table or its query), or why it cannot be read."""
     relation = source_relation(step, Scope(full=True, reason="check"))
     try:
         with db.cursor() as cur:
@@ -268,15 +267,17 @@ def _source_categories(db: Database, step: CopyStep) -> dict[str, str] | None:
             cur.execute("SELECT oid, typcategory FROM pg_type WHERE oid = ANY(%s)", ([oid for _, oid in names],))
             categories = dict(cur.fetchall())
         return {name: categories.get(oid, "?") for name, oid in names}
+    except psycopg2.errors.InsufficientPrivilege:
+        return "cannot be read: the job's user lacks SELECT on it or on a table its query reads (see below)"
     except psycopg2.Error:
-        return None
+        return "cannot be read (missing table or column)"
     finally:
         db.conn.rollback()
 
 
-def _mapping_problems(step: CopyStep, source: dict[str, str] | None, target: dict[str, ColumnInfo]) -> Iterator[str]:
-    if source is None:
-        yield f"{step.source.upper()} source {step.source_table} cannot be read (missing table or column)"
+def _mapping_problems(step: CopyStep, source: dict[str, str] | str, target: dict[str, ColumnInfo]) -> Iterator[str]:
+    if isinstance(source, str):
+        yield f"{step.source.upper()} source {step.source_table} {source}"
         return
     if not target:
         yield f"{step.target.upper()} has no table {step.target_table}"

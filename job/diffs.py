@@ -8,7 +8,7 @@ from typing import Any
 
 from job.rows import PendingRow
 
-HIDDEN = "(hidden: a password hash from the helper)"
+HIDDEN = "(hidden: set from the helper API)"
 
 
 @dataclass(frozen=True)

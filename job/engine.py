@@ -123,6 +123,8 @@ def execute(
     `diff_limit`, each step keeps that many of the rows it wrote, column by column, in the report."""
     report = RunReport(command)
     stop = stop or StopRequest()
+    if named is not None:
+        flows = [flow for flow in flows if any(step.name in named for step in flow.steps)]
     started = time.monotonic()
     require_helper_token(settings)
     state: StateStore | None = None
@@ -163,12 +165,11 @@ def execute(
                 stop,
                 progress or Progress(settings.progress_interval_s),
                 _identities(dbs),
+                state_exists=state.exists(),
+                named=named,
+                diff_limit=diff_limit,
             )
-            session.state_exists = state.exists()
-            session.named, session.diff_limit = named, diff_limit
             for flow in flows:
-                if not any(session.runs(step) for step in flow.steps):
-                    continue
                 stop.check()
                 report.flows.append(FlowResult(flow.name))
                 _run_flow(session, flow, report.flows[-1])
@@ -275,8 +276,8 @@ def _run_step(session: Session, flow: Flow, step: Step) -> StepResult:
     logger.bind(event=Event.STEP_STARTED, flow=flow.name, step=step.name).debug(f"{step.name}: started")
     ctx = _step_context(session, flow)
     try:
-        named = session.named[step.name] if session.named is not None else None
-        scope = decide_scope(ctx, step.name, step.watches) if named is None else named_scope(ctx, step.watches, named)
+        keys = session.named[step.name] if session.named is not None else None
+        scope = decide_scope(ctx, step.name, step.watches) if keys is None else named_scope(ctx, step.watches, keys)
         logger.bind(
             event=Event.STEP_SCOPE, flow=flow.name, step=step.name, full=scope.full, changed=scope.changed
         ).debug(f"{step.name}: {'every row' if scope.full else f'{scope.changed} changed rows'} ({scope.reason})")
@@ -290,7 +291,7 @@ def _run_step(session: Session, flow: Flow, step: Step) -> StepResult:
         _stage_step_state(ctx, step, scope)
         session.finish_step(ok=True)
         if session.writes and session.run_id is not None:
-            session.state.resolve_others(session.run_id, step.name, named)
+            session.state.resolve_others(session.run_id, step.name, scope.named)
     except (SyncError, psycopg2.Error) as exc:
         _safe_rollback(session)
         # A cancelled query, or a statement refused because a stop was asked for: the run ends here.

@@ -22,8 +22,8 @@ class Event(StrEnum):
     """A long step's rows done of rows to do (`total`, null when unknown) and rows_per_s, every
     JOB_PROGRESS_INTERVAL_S."""
     STEP_REJECTIONS = "step_rejections"
-    """Once per step that rejected or deferred rows: `rejections` lists up to 20 as {key, kind, reason} (row keys
-    only, never emails or names), `more` counts the rest; every one is in the state (`status`, `rejections`)."""
+    """Once per step that rejected or deferred rows: `rejections` lists up to 20 as {key, kind, reason} (rows are
+    named by key; an address in a reason is masked), `more` counts the rest; every one is in the state."""
     STEP_CONFLICTS = "step_conflicts"
     """Once per status step that found rows changed on both sides: up to 20 {key, base, db1, db2, resolution}."""
     STEP_FAILED = "step_failed"

@@ -174,7 +174,8 @@ def option_help(action: argparse.Action, prog: str) -> str:
 
 def usage_part(action: argparse.Action) -> str:
     if not action.option_strings:
-        return "{" + ",".join(map(str, action.choices)) + "}" if action.choices else str(action.metavar or action.dest)
+        shown = "{" + ",".join(map(str, action.choices)) + "}" if action.choices else str(action.metavar or action.dest)
+        return f"[{shown} ...]" if action.nargs == "*" else shown
     name = action.option_strings[-1]
     if action.nargs == 0:
         return f"[{name}]"

@@ -40,7 +40,7 @@ def render_report(report: RunReport) -> str:
                 "FAILED" if flow.error else "",
             ]
         )
-    out = [f"{report.command}: rows that {verb} written, per flow", table(["flow", *COUNTS, "seconds", ""], rows)]
+    out = [f"{report.command}: rows that {verb} written, per flow", table(["flow", *COUNTS, "seconds", "failed"], rows)]
     problems = [(p.step, p.row_key, p.kind, p.reason) for f in report.flows for s in f.steps for p in s.sample]
     if problems:
         out += [
@@ -180,6 +180,9 @@ def render_rejection_groups(by: str, groups: list[dict[str, Any]], totals: dict[
     head = f"open rejections and deferrals by {by}: {totals_text(totals)} in {all_groups} groups"
     if len(groups) < all_groups:
         head += f", showing the {len(groups)} largest"
+    if by == "reason":  # the pattern blanks the values out: one real reason of the group reads better
+        rows = [[g["count"], g["rejected"], g["deferred"], g["example"]] for g in groups]
+        return "\n".join([head, table(["count", "rejected", "deferred", "reason (one of the group)"], rows)])
     rows = [[g["count"], g["rejected"], g["deferred"], g[by]] for g in groups]
     return "\n".join([head, table(["count", "rejected", "deferred", by], rows)])
 

@@ -7,6 +7,7 @@ rejections and deferrals, which every run tries again whatever changed.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class Scope:
     reason: str
     changed: int = 0
     """Keys in the change set (incremental scopes only)."""
+    named: tuple[str, ...] | None = None
+    """The keys named on the command line, as the driving table writes them (named scopes only)."""
     estimate: int | None = None
     """The driving table's row estimate (full scopes only; None when the table was never analysed)."""
     pending: tuple[tuple[Watch, Watermark], ...] = field(default=())
@@ -103,7 +106,7 @@ def named_scope(ctx: StepContext, watches: Sequence[Watch], keys: Sequence[str])
     driver = watches[0]
     with ctx.dbs[driver.side].cursor() as cur:
         key_type = _create_changed(cur, ctx, driver)
-        fitting = [key for key in keys if _fits(key, key_type)]
+        fitting = [found for key in keys if (found := as_key(key, key_type)) is not None]
         cur.execute(
             sql.SQL("INSERT INTO {changed} SELECT {key} FROM {table} WHERE {key} = ANY(%s::{type}[])").format(
                 changed=CHANGED,
@@ -113,20 +116,29 @@ def named_scope(ctx: StepContext, watches: Sequence[Watch], keys: Sequence[str])
             ),
             (fitting,),
         )
-        return Scope(full=False, reason="the rows named on the command line", changed=int(cur.rowcount))
+        changed = int(cur.rowcount)
+    return Scope(full=False, reason="the rows named on the command line", changed=changed, named=tuple(fitting))
 
 
-def _fits(key: str, key_type: str) -> bool:
-    """Whether a key can be a value of the driving table's key type (others name rows of other steps)."""
+# The integer key types, and the largest value of each.
+INTEGER_LIMITS = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
+
+
+def as_key(key: str, key_type: str) -> str | None:
+    """The key as the database writes it in text (a UUID in lower case, an integer without sign or zeros), or
+    None when it cannot be a value of the driving table's key type (it names a row of another step)."""
+    text = key.strip()
     if key_type == "uuid":
         try:
-            uuid.UUID(key)
+            return str(uuid.UUID(text))
         except ValueError:
-            return False
-        return True
-    if key_type in ("integer", "bigint", "smallint"):
-        return key.strip().lstrip("+-").isdigit()
-    return True
+            return None
+    if key_type in INTEGER_LIMITS:
+        if not re.fullmatch(r"[+-]?[0-9]+", text):
+            return None
+        number = int(text)
+        return str(number) if -INTEGER_LIMITS[key_type] - 1 <= number <= INTEGER_LIMITS[key_type] else None
+    return key
 
 
 def _create_changed(cur: psycopg2.extensions.cursor, ctx: StepContext, driver: Watch) -> str:

@@ -16,14 +16,17 @@ from job.settings import JobSettings
 from job.state import StateStore
 from job.state_views import StateViews
 
+LARGEST_COUNT = 1_000_000_000
+
 
 def positive(text: str) -> int:
+    """A count given on the command line: a whole number from 1 to LARGEST_COUNT."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    if not 1 <= value <= LARGEST_COUNT:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {LARGEST_COUNT:,}, got {value}")
     return value
 
 

@@ -1,4 +1,4 @@
-"""`completion bash|zsh`: a shell completion script, written from the parser itself so it cannot drift."""
+"""`completion bash|zsh|tcsh`: a shell completion script, written from the parser itself so it cannot drift."""
 
 from __future__ import annotations
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from job.commands.base import Command, Invocation, json_option
-from job.commands.common import chosen_steps, state_views
+from job.commands.common import chosen_steps, state_views, to_json
 from job.commands.named import key_options, named_keys
 from job.commands.sync import diff_options, sync_pass
 from job.errors import ExitCode
@@ -42,7 +41,7 @@ def _retry(invocation: Invocation) -> int:
         return int(ExitCode.OK)
     report = sync_pass(invocation, "retry", named=named, diff_limit=args.diff_limit if args.diff else 0)
     if args.json:
-        print(json.dumps(report.details(), indent=2, default=str))
+        print(to_json(report.details()))
     elif invocation.tables or args.diff:
         print(render_report(report))
     return int(report.exit_code)

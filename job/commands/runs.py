@@ -19,6 +19,9 @@ UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DURATION = re.compile(r"\s*(\d+)\s*([mhdw])\s*")
 
 
+LONGEST = timedelta(days=100 * 365)
+
+
 class Window(NamedTuple):
     """How far back to look, as given (`6h`) and as a timedelta."""
 
@@ -31,7 +34,13 @@ def window(text: str) -> Window:
     match = _DURATION.fullmatch(text)
     if not match or int(match[1]) == 0:
         raise argparse.ArgumentTypeError(f"expected a duration above zero such as 30m, 6h, 2d or 1w, got {text!r}")
-    return Window(f"{match[1]}{match[2]}", timedelta(**{UNITS[match[2]]: int(match[1])}))
+    try:
+        delta = timedelta(**{UNITS[match[2]]: int(match[1])})
+    except OverflowError:
+        delta = timedelta.max
+    if delta > LONGEST:
+        raise argparse.ArgumentTypeError(f"at most {LONGEST.days // 365} years back, got {text!r}")
+    return Window(f"{match[1]}{match[2]}", delta)
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

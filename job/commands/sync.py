@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from job.commands.base import Command, Invocation, json_option
-from job.commands.common import positive
+from job.commands.common import positive, to_json
 from job.commands.named import key_options, named_keys
 from job.engine import SyncCommand, execute
 from job.errors import ConfigurationError
@@ -62,7 +61,7 @@ def _plan(invocation: Invocation) -> int:
     if named is not None and args.full:
         raise ConfigurationError(["--full and --key: choose one (--key looks at the named rows only)"])
     report = sync_pass(invocation, "plan", full=args.full, named=named, diff_limit=args.diff_limit if args.diff else 0)
-    print(json.dumps(report.details(), indent=2, default=str) if args.json else render_report(report))
+    print(to_json(report.details()) if args.json else render_report(report))
     return int(report.exit_code)
 
 

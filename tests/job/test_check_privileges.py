@@ -238,6 +238,9 @@ def test_the_tables_a_source_query_joins_need_select_too(sample_pair, app_role, 
 
     result = run_cli(["check", "--flow", "payments"], env, tmp_path)
 
+    assert (
+        "FAIL  payments.create: DB2 source pagamento_plano cannot be read: the job's user lacks SELECT" in result.stdout
+    )
     for table in ("universitario", "anunciante"):
         line = f"FAIL  payments.create: DB2 table public.{table} lacks SELECT: the step's source query reads it"
         assert line in result.stdout

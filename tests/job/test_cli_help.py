@@ -45,8 +45,11 @@ def test_the_completion_script_offers_every_command_and_is_valid_shell(shell, tm
     )
 
     assert done.returncode == 0, done.stderr
-    for command in COMMANDS:
-        assert command.name in done.stdout
+    names = [command.name for command in COMMANDS]
+    if shell == "bash":
+        assert f"_shtab_hestia_sync_subparsers=({' '.join(names)})" in done.stdout
+    else:
+        assert all(f"\n    {name}:'" in done.stdout for name in names)
     assert "--diff" in done.stdout
     if shell == "bash":
         script = tmp_path / "hestia-sync.bash"

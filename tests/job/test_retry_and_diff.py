@@ -55,6 +55,7 @@ def test_plan_diff_shows_each_column_before_and_after_and_hides_the_password_has
     assert insert_["action"] == "insert"
     assert insert_["columns"]["cnome"] == {"before": None, "after": "Aluno 2"}
     assert insert_["columns"]["csenha"] == {"before": None, "after": HIDDEN}
+    assert insert_["columns"]["cfotoperfil"] == {"before": None, "after": HIDDEN}  # it may be a signed URL
     assert one(pair, "db2", "SELECT nome FROM universitario WHERE id = %s", (first["id"],))["nome"] == "Aluno 1"
 
 
@@ -156,6 +157,9 @@ def test_retry_while_a_run_holds_the_lock_ends_with_exit_4(pair, env, students, 
         (["plan", "--full", "--key", "x"], "--full and --key: choose one"),
         (["plan", "--step", "students.create"], "--step: give the rows to look at with --key KEY"),
         (["retry", " "], "--key: an empty key"),
+        (["runs", "--since", "99999999999d"], "at most 100 years back"),
+        (["status", "--limit", "99999999999999999999"], "must be from 1 to 1,000,000,000"),
+        (["plan", "--diff", "--diff-limit", "0"], "must be from 1 to 1,000,000,000"),
     ],
 )
 def test_a_wrong_selection_of_rows_is_a_usage_error(env, tmp_path, args, message):
@@ -163,3 +167,45 @@ def test_a_wrong_selection_of_rows_is_a_usage_error(env, tmp_path, args, message
 
     assert result.code == 2
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "key_type", "expected"),
+    [
+        ("3F1C2A9E-0B6D-4D47-9A51-6C2F0E1B7D42", "uuid", "3f1c2a9e-0b6d-4d47-9a51-6c2f0e1b7d42"),
+        ("urn:uuid:3f1c2a9e-0b6d-4d47-9a51-6c2f0e1b7d42", "uuid", "3f1c2a9e-0b6d-4d47-9a51-6c2f0e1b7d42"),
+        ("not-a-uuid", "uuid", None),
+        ("42", "integer", "42"),
+        (" +007 ", "bigint", "7"),
+        ("+-5", "integer", None),
+        ("٣", "integer", None),
+        ("2147483648", "integer", None),
+        ("2147483648", "bigint", "2147483648"),
+        ("-32769", "smallint", None),
+        ("Básico", "text", "Básico"),
+    ],
+)
+def test_a_named_key_is_written_as_the_database_writes_it_or_left_out(key, key_type, expected):
+    from job.scope import as_key
+
+    assert as_key(key, key_type) == expected
+
+
+def test_retry_of_a_key_in_upper_case_resolves_its_rejection(pair, env, students, tmp_path):
+    (bad,) = students(db2_student(1, telefone="123"))
+    run_cli(["run", "--flow", "students"], env, tmp_path)
+    pair.execute("db2", "UPDATE universitario SET telefone = '11 91234-5678'")
+
+    result = run_cli(["retry", bad["id"].upper(), "--step", "students.create"], env, tmp_path)
+
+    assert result.code == 0, result.stderr
+    assert open_rejections(pair) == set()
+
+
+def test_retry_records_only_the_flows_it_ran(pair, env, students, tmp_path):
+    (row,) = students(db2_student(1))
+    run_cli(["run"], env, tmp_path)
+
+    run_cli(["retry", row["id"], "--step", "students.create"], env, tmp_path)
+
+    assert pair.rows("db2", "SELECT flows FROM hestia_sync.runs ORDER BY id DESC LIMIT 1") == [(["students"],)]
