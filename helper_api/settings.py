@@ -6,6 +6,7 @@ Three classes share the ``HELPER_`` prefix: ``ServerSettings`` is all gunicorn's
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
@@ -160,6 +161,15 @@ def _unknown_names(env_file: Path | None) -> list[str]:
     return sorted(seen - known_names())
 
 
+def _unknown_problem(name: str) -> str:
+    """An unknown HELPER_* name, with the known name it most resembles (the job's own two count as known)."""
+    close = difflib.get_close_matches(name, sorted(known_names()), n=1, cutoff=0.75)
+    if close:
+        return f"{name}: not a helper setting (did you mean {close[0]}?)"
+    known = ", ".join(sorted(known_names() - JOB_OWNED_NAMES))
+    return f"{name}: not a helper setting (known: {known}; the job's {', '.join(sorted(JOB_OWNED_NAMES))} too)"
+
+
 def _problem(error_type: str, loc: tuple[int | str, ...], message: str) -> str:
     name = env_name(str(loc[0])) if loc else "settings"
     if error_type == "missing":
@@ -169,8 +179,7 @@ def _problem(error_type: str, loc: tuple[int | str, ...], message: str) -> str:
 
 def load_settings(cls: type[SettingsT], env_file: Path | None = Path(".env")) -> SettingsT:
     """Read one settings class, or raise ConfigurationError naming every problem at once (never a value)."""
-    known = ", ".join(sorted(known_names() - JOB_OWNED_NAMES))
-    problems = [f"{name}: not a helper setting (known: {known})" for name in _unknown_names(env_file)]
+    problems = [_unknown_problem(name) for name in _unknown_names(env_file)]
     try:
         settings = cls(_env_file=env_file)
     except ValidationError as exc:

@@ -40,8 +40,12 @@ def userinfo_problem(uri: str) -> str | None:
     if authority.count("@") > 1:
         return f"its user-info cannot be read unambiguously (more than one @): {PERCENT_ENCODING_HINT}"
     userinfo = authority.rpartition("@")[0]
-    if _UNSAFE_IN_USERINFO.search(userinfo) or _PERCENT_TOKEN.search(userinfo):
-        return f"its user-info holds characters libpq does not read as written: {PERCENT_ENCODING_HINT}"
+    if _PERCENT_TOKEN.search(userinfo):
+        return f"its user-info has a % not followed by two hex digits: {PERCENT_ENCODING_HINT}"
+    if _UNSAFE_IN_USERINFO.search(userinfo):
+        return (
+            f"its user-info holds a space, a control character or one of / ? # [ ] unencoded: {PERCENT_ENCODING_HINT}"
+        )
     try:
         unquote(userinfo, errors="strict")
     except UnicodeDecodeError:
@@ -82,6 +86,11 @@ CONNECT_FAILURES: Final = (
     (
         ("no pg_hba.conf entry",),
         "the server does not accept this user from this address (pg_hba.conf; TLS may be required)",
+    ),
+    (
+        ("server does not support ssl",),
+        "the server offers no TLS, and the URI's sslmode requires it: enable TLS on the server, or (on a network "
+        "you trust) drop sslmode from the URI",
     ),
     (("ssl", "certificate"), "TLS failed: check sslmode and sslrootcert"),
     (("too many connections", "remaining connection slots"), "the server has no connection slots left"),

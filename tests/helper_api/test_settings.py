@@ -76,6 +76,8 @@ def test_missing_settings_are_named_together_in_one_line(monkeypatch: pytest.Mon
         # Gone with the gthread worker: a leftover is named, not silently ignored.
         ("HELPER_THREADS", "4", "HELPER_THREADS: not a helper setting"),
         ("HELPER_RATE_LIMT", "5", "HELPER_RATE_LIMT: not a helper setting (known: HELPER_API_TOKENS"),
+        ("HELPER_BINDD", "127.0.0.1:1", "HELPER_BINDD: not a helper setting (did you mean HELPER_BIND?)"),
+        ("HELPER_API_TOKNES", "x", "HELPER_API_TOKNES: not a helper setting (did you mean HELPER_API_TOKENS?)"),
     ],
 )
 def test_a_wrong_setting_is_named_with_what_to_do_never_with_its_value(
