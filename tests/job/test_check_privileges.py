@@ -63,7 +63,7 @@ def printed_grants(result: Result) -> dict[str, list[str]]:
     side = ""
     for line in result.stdout.splitlines():
         if line.startswith("-- on "):
-            side = line.split()[2].lower()
+            side = line.split()[2].lower().rstrip(":")
             grants[side] = []
         elif line.startswith("GRANT "):
             grants[side].append(line)
@@ -260,12 +260,12 @@ def test_check_knows_every_table_the_state_migrations_create():
 def readme_grants(role: str, databases: dict[str, str]) -> dict[str, list[str]]:
     """The README's GRANT block, by database, for this role (the README's `hestia_sync` on database `hestia`)."""
     text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    block = text.split("```sql\n", 1)[1].split("```", 1)[0]
+    block = next(part.split("```", 1)[0] for part in text.split("```sql\n")[1:] if "GRANT " in part)
     grants: dict[str, list[str]] = {}
     side = ""
     for line in block.splitlines():
         if line.startswith("-- in DB"):
-            side = line.split()[2].lower()
+            side = line.split()[2].lower().rstrip(":")
         elif line.startswith("GRANT "):
             statement = line.replace("TO hestia_sync;", f"TO {role};")
             grants.setdefault(side, []).append(

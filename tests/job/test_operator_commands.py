@@ -173,7 +173,9 @@ def test_rejections_group_by_reason_counts_reasons_that_differ_only_in_values_as
     assert answer["open_totals"] == {"rejected": 4, "deferred": 2, "total": 6}
     text = run_cli(["rejections", "--group-by", "reason"], env, tmp_path).stdout
     assert "by reason: 6 (4 rejected, 2 deferred) in 3 groups" in text
-    assert "3      3         0         telefone has <n> digits" in text
+    assert "reason (one of the group)" in text
+    assert "3      3         0         telefone has " in text  # a real reason of the group, not its pattern
+    assert "<n>" not in text
 
 
 @pytest.mark.parametrize(
@@ -300,7 +302,7 @@ def test_rejections_grouped_as_csv_have_one_row_per_group(after_run, env, tmp_pa
         (["--kind", "refused"], "argument --kind: invalid choice: 'refused'"),
         (["--group-by", "key"], "argument --group-by: invalid choice: 'key'"),
         (["--json", "--csv"], "argument --csv: not allowed with argument --json"),
-        (["--limit", "0"], "argument --limit: must be 1 or more"),
+        (["--limit", "0"], "argument --limit: must be from 1 to 1,000,000,000"),
     ],
 )
 def test_rejections_with_a_bad_option_is_a_usage_error_naming_it(env, tmp_path, args, expected):

@@ -140,16 +140,3 @@ def test_a_host_that_does_not_resolve_is_reported_without_quoting_the_uri(scram:
     errors = " ".join(e["message"] for e in done.events("run_error"))
     assert "the host name does not resolve" in errors
     assert "postgresql://job_at@no-such-host.invalid:5432/db1" in errors
-
-
-def test_sslmode_require_against_a_server_without_tls_says_so(scram: ScramPair) -> None:
-    password = PASSWORDS["everything"]
-    env = _env(
-        scram,
-        scram.uri("scram_db1", "everything", password) + "?sslmode=require",
-        scram.uri("scram_db2", "everything", password),
-    )
-    done = run_cli(["check", "--flow", "plans"], env, ROOT)
-    assert done.code == 1
-    assert "the server offers no TLS, and the URI's sslmode requires it" in done.stdout
-    assert "TLS failed" not in done.stdout
