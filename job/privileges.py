@@ -187,6 +187,7 @@ def review_privileges(dbs: dict[Side, Database], wanted: Sequence[tuple[str, Seq
             with db.cursor() as cur:
                 needs = _named_tables(cur, mine)
                 needs += _default_sequences(cur, needs)
+                needs += _schema_usage(cur, needs)
                 review.findings += _answers(cur, list(dict.fromkeys(needs)))
                 cur.execute("SELECT quote_ident(current_user)")
                 review.roles[side] = str((cur.fetchone() or ("",))[0])
@@ -233,12 +234,22 @@ _TOKENS: Final = re.compile(
 
 
 def _relation(schema: str, name: str) -> str:
-    """SQL for the oid of relation `name` in `schema`, or in the search path when `schema` is NULL. No to_regclass
-    on a qualified name: it raises when the role may not use the schema, and the role's privileges are the question."""
+    """SQL for the oid of relation `name` in `schema`, or in the search path when `schema` is NULL. No to_regclass:
+    it raises, or skips the schema, when the role may not use it, and the role's privileges are the question."""
     return (
-        f"CASE WHEN {schema} IS NULL THEN to_regclass(quote_ident({name}))::oid ELSE (SELECT c.oid FROM pg_class c "
+        f"CASE WHEN {schema} IS NULL THEN ({_IN_SEARCH_PATH.format(name=name)}) ELSE (SELECT c.oid FROM pg_class c "
         f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {schema} AND c.relname = {name}) END"
     )
+
+
+# The first relation of that name in the schemas search_path names, whether the role may use them or not
+# (current_schemas() leaves out those it may not).
+_IN_SEARCH_PATH: Final = (
+    "SELECT sc.oid FROM unnest(string_to_array(current_setting('search_path'), ',')) WITH ORDINALITY AS sp (item, n) "
+    "JOIN pg_namespace sn ON sn.nspname = CASE btrim(sp.item) WHEN '\"$user\"' THEN current_user::text "
+    "ELSE btrim(btrim(sp.item), '\"') END "
+    "JOIN pg_class sc ON sc.relnamespace = sn.oid AND sc.relname = {name} ORDER BY sp.n LIMIT 1"
+)
 
 
 _NAMED: Final = _relation("CASE WHEN cardinality(p.parts) = 2 THEN p.parts[1] END", "p.parts[cardinality(p.parts)]")
@@ -308,6 +319,31 @@ def _named_tables(cur: psycopg2.extensions.cursor, items: Sequence[tuple[str, Ne
 
 def _names_in(query: str) -> list[str]:
     return sorted({match["name"] for match in _TOKENS.finditer(query) if match["name"]})
+
+
+_SCHEMAS_SQL: Final = f"""
+SELECT DISTINCT t.i, n.nspname
+FROM jsonb_to_recordset(%s::jsonb) AS t (i int, name text)
+JOIN pg_class c ON c.oid = {_relation("NULL", "t.name")}
+JOIN pg_namespace n ON n.oid = c.relnamespace
+ORDER BY 1, 2
+"""
+
+
+def _schema_usage(cur: psycopg2.extensions.cursor, needs: Sequence[tuple[str, Need]]) -> list[tuple[str, Need]]:
+    """USAGE on the schema of each table and sequence the needs name, for the same owner, unless the owner names
+    that need itself (the state schema does)."""
+    objects = [(owner, need) for owner, need in needs if need.on in (On.TABLE, On.SEQUENCE)]
+    schemas = {(owner, need.side, need.in_schema) for owner, need in objects if need.in_schema}
+    in_path = [(owner, need) for owner, need in objects if not need.in_schema]
+    if in_path:
+        cur.execute(_SCHEMAS_SQL, (json.dumps([{"i": i, "name": need.name} for i, (_o, need) in enumerate(in_path)]),))
+        schemas |= {(in_path[i][0], in_path[i][1].side, schema) for i, schema in cur.fetchall()}
+    named = {(owner, need.side, need.name) for owner, need in needs if need.on is On.SCHEMA}
+    why = "the tables it uses are in it"
+    return [
+        (owner, Need(side, On.SCHEMA, schema, Privilege.USAGE, why)) for owner, side, schema in sorted(schemas - named)
+    ]
 
 
 def _default_sequences(cur: psycopg2.extensions.cursor, needs: Sequence[tuple[str, Need]]) -> list[tuple[str, Need]]:

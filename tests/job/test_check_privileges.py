@@ -286,3 +286,17 @@ def test_the_grants_the_readme_gives_are_all_a_first_run_needs(sample_pair, app_
     result = run_cli(["check"], env, tmp_path)
     assert result.code == 0, result.stdout
     assert_runs_through(env, tmp_path)
+
+
+def test_a_role_that_may_not_use_the_tables_schema_is_told_to_get_usage_on_it(sample_pair, app_role, env, tmp_path):
+    sample_pair.execute("db1", "REVOKE USAGE ON SCHEMA public FROM PUBLIC")
+
+    first = run_cli(["check"], env, tmp_path)
+
+    assert first.code == 1
+    assert "FAIL  plans: DB1 schema public lacks USAGE: the tables it uses are in it" in first.stdout
+    assert f"GRANT USAGE ON SCHEMA public TO {app_role.name};" in printed_grants(first)["db1"]
+    grant_as_superuser(sample_pair, printed_grants(first))
+    second = run_cli(["check"], env, tmp_path)
+    assert second.code == 0, second.stdout
+    assert_runs_through(env, tmp_path)
