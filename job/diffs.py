@@ -28,7 +28,7 @@ class RowChange:
             "step": self.step,
             "database": self.database,
             "table": self.table,
-            "key": self.key,
+            "row_key": self.key,
             "action": self.action,
             "columns": {name: {"before": before, "after": after} for name, (before, after) in self.columns.items()},
         }

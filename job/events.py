@@ -22,10 +22,10 @@ class Event(StrEnum):
     """A long step's rows done of rows to do (`total`, null when unknown) and rows_per_s, every
     JOB_PROGRESS_INTERVAL_S."""
     STEP_REJECTIONS = "step_rejections"
-    """Once per step that rejected or deferred rows: `rejections` lists up to 20 as {key, kind, reason} (rows are
+    """Once per step that rejected or deferred rows: `rejections` lists up to 20 as {row_key, kind, reason} (rows are
     named by key; an address in a reason is masked), `more` counts the rest; every one is in the state."""
     STEP_CONFLICTS = "step_conflicts"
-    """Once per status step that found rows changed on both sides: up to 20 {key, base, db1, db2, resolution}."""
+    """Once per status step that found rows changed on both sides: up to 20 {row_key, base, db1, db2, resolution}."""
     STEP_FAILED = "step_failed"
     """A step failed and was rolled back: flow, step and the reason. The next flow still runs."""
     RUN_ERROR = "run_error"

@@ -163,11 +163,12 @@ def conflicts_section(conflicts: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def render_runs(runs: list[dict[str, Any]], since: str) -> str:
+def render_runs(runs: list[dict[str, Any]], since: str, limit: int) -> str:
     """The runs of a window, with their counts and, below, the errors of those that failed."""
     if not runs:
         return f"no runs started in the last {since} with these filters"
-    head = f"runs started in the last {since}: {len(runs)}, newest first"
+    more = f" (the newest {limit}: raise --limit for older ones)" if len(runs) >= limit else ""
+    head = f"runs started in the last {since}: {len(runs)}{more}, newest first"
     return "\n".join([head, runs_table(runs), *errors_section(runs)])
 
 

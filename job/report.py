@@ -55,14 +55,14 @@ COUNTS = (*ROW_COUNTS, *COSTS)
 
 def rejection_row(problem: Problem) -> dict[str, Any]:
     """A rejected or deferred row as the JSON outputs show it."""
-    return {"step": problem.step, "key": problem.row_key, "kind": problem.kind, "reason": problem.reason}
+    return {"step": problem.step, "row_key": problem.row_key, "kind": problem.kind, "reason": problem.reason}
 
 
 def conflict_row(conflict: Conflict) -> dict[str, Any]:
     """A status conflict as the JSON outputs show it."""
     return {
         "step": conflict.step,
-        "key": conflict.row_key,
+        "row_key": conflict.row_key,
         "base": conflict.base_value,
         "db1": conflict.left_value,
         "db2": conflict.right_value,

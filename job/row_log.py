@@ -37,7 +37,7 @@ def log_rows(flow: str, result: StepResult) -> None:
 
 def _log(event: Event, flow: str, step: str, name: str, shown: list[dict[str, Any]], total: int, what: str) -> None:
     more = total - len(shown)
-    first = "; ".join(f"{row['key']}: {row.get('reason') or row.get('resolution')}" for row in shown[:3])
+    first = "; ".join(f"{row['row_key']}: {row.get('reason') or row.get('resolution')}" for row in shown[:3])
     where = f"rejections --step {step}" if event == Event.STEP_REJECTIONS else "status"
     tail = f" (and {total - 3} more: see `python -m job {where}`)" if total > 3 else ""
     logger.bind(event=event, flow=flow, step=step, **{name: shown}, more=more).warning(f"{step}: {what}; {first}{tail}")

@@ -35,9 +35,9 @@ class StateViews:
         return runs
 
     def runs_since(
-        self, since: timedelta, statuses: Sequence[str] = (), flows: Sequence[str] = ()
+        self, since: timedelta, limit: int, statuses: Sequence[str] = (), flows: Sequence[str] = ()
     ) -> list[dict[str, Any]]:
-        """The runs started in the last `since`, newest first, in these statuses (all: none given) and touching
+        """The newest `limit` runs started in the last `since`, in these statuses (all: none given) and touching
         one of these flows (all: none given); `abandoned` as `recent_runs` shows it."""
         conditions = ["started_at >= now() - %s"]
         params: list[Any] = [since]
@@ -51,8 +51,8 @@ class StateViews:
         runs = self._show_abandoned(
             self.store.dicts(
                 "SELECT id, command, flows, started_at, finished_at, status, exit_code, summary, error "
-                f"FROM {{schema}}.runs WHERE {' AND '.join(conditions)} ORDER BY id DESC",
-                tuple(params),
+                f"FROM {{schema}}.runs WHERE {' AND '.join(conditions)} ORDER BY id DESC LIMIT %s",
+                (*params, limit),
             )
         )
         return [run for run in runs if not statuses or run["status"] in statuses]

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 
 from job.commands.base import Command, Invocation, json_option
-from job.commands.common import no_state_note, state_views, to_json
+from job.commands.common import no_state_note, positive, state_views, to_json
 from job.errors import ExitCode
 from job.events import RUN_COUNTS
 from job.render import duration_s, render_runs, run_errors
@@ -20,6 +20,8 @@ _DURATION = re.compile(r"\s*(\d+)\s*([mhdw])\s*")
 
 
 LONGEST = timedelta(days=100 * 365)
+LIMIT = 500
+"""Runs listed when --limit is not given: three days of the 10-minute schedule."""
 
 
 class Window(NamedTuple):
@@ -53,6 +55,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="the runs started in the last DURATION: 30m, 6h, 2d or 1w (default 24h)",
     )
     parser.add_argument(
+        "--limit", type=positive, default=LIMIT, help=f"at most this many runs, the newest (default {LIMIT})"
+    )
+    parser.add_argument(
         "--status",
         action="append",
         choices=STATUSES,
@@ -70,11 +75,11 @@ def _runs(invocation: Invocation) -> int:
             note = no_state_note(invocation.settings)
             print(to_json({"since": since, "runs": [], "note": note}) if args.json else note)
             return int(ExitCode.OK)
-        runs = views.runs_since(args.since.delta, args.status, flows)
+        runs = views.runs_since(args.since.delta, args.limit, args.status, flows)
     if args.json:
         print(to_json({"since": since, "statuses": args.status or list(STATUSES), "runs": [_as_json(r) for r in runs]}))
     else:
-        print(render_runs(runs, since))
+        print(render_runs(runs, since, args.limit))
     return int(ExitCode.OK)
 
 

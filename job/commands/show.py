@@ -25,7 +25,7 @@ from job.errors import ConfigurationError, ExitCode, FatalSyncError
 from job.flow_model import Flow, Step
 from job.flows import FLOWS
 from job.render import render_show
-from job.scope import Scope
+from job.scope import Scope, as_key
 from job.settings import JobSettings
 from job.steps import STEP_KINDS
 
@@ -45,18 +45,19 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 def _show(invocation: Invocation) -> int:
     args = invocation.args
+    key = as_key(args.key, "uuid") or args.key  # an id in upper case names the same row
     wanted = named_steps(invocation.flows, [args.step] if args.step else [])
     if len(wanted) > 1:
         raise ConfigurationError([f"--step: show reads the row of one step; name one of {', '.join(wanted)}"])
     with state_views(invocation.settings) as views:
-        problems = views.open_problems_of_key(args.key, [f.name for f in invocation.flows], wanted) if views else []
-    step = _the_step(invocation, args.key, wanted, problems)
-    note = no_state_note(invocation.settings) if views is None else _note(invocation, args.key, step, problems)
-    source = read_source(invocation.settings, *step, args.key) if step else None
+        problems = views.open_problems_of_key(key, [f.name for f in invocation.flows], wanted) if views else []
+    step = _the_step(invocation, key, wanted, problems)
+    note = no_state_note(invocation.settings) if views is None else _note(invocation, key, step, problems)
+    source = read_source(invocation.settings, *step, key) if step else None
     if args.json:
-        print(to_json({"key": args.key, "open_rejections": problems, "source": source, "note": note}))
+        print(to_json({"row_key": key, "open_rejections": problems, "source": source, "note": note}))
     else:
-        print(render_show(args.key, problems, source, note))
+        print(render_show(key, problems, source, note))
     return int(ExitCode.OK)
 
 

@@ -553,7 +553,7 @@ def test_show_with_a_bad_key_or_step_is_a_usage_error_naming_it(env, tmp_path, a
             {"groups": [], "groups_total": 0, "open_totals": {"rejected": 0, "deferred": 0, "total": 0}},
         ),
         (["runs", "--json"], {"since": "24h", "runs": []}),
-        (["show", DIEGO, "--json"], {"key": DIEGO, "open_rejections": [], "source": None}),
+        (["show", DIEGO, "--json"], {"row_key": DIEGO, "open_rejections": [], "source": None}),
     ],
 )
 def test_before_the_first_run_each_command_says_there_are_no_runs_yet_and_exits_0(env, tmp_path, args, empty):
@@ -594,3 +594,26 @@ def test_every_example_in_the_help_runs_and_exits_0(after_run, env, tmp_path, co
         result = run_cli(args, env, tmp_path)
         assert result.code == 0, (example, result.stderr)
         assert result.stdout.strip(), example
+
+
+def test_runs_lists_at_most_the_limit_and_says_so(after_run, env, tmp_path):
+    for _ in range(2):
+        run_cli(["run"], env, tmp_path)
+
+    limited = run_cli(["runs", "--limit", "2"], env, tmp_path)
+    listed = run_cli(["runs", "--limit", "2", "--json"], env, tmp_path)
+
+    assert limited.code == 0, limited.stderr
+    assert "runs started in the last 24h: 2 (the newest 2: raise --limit for older ones)" in limited.stdout
+    assert len(json.loads(listed.stdout)["runs"]) == 2
+
+
+def test_show_finds_a_rejection_by_its_id_in_upper_case(after_run, env, tmp_path):
+    (key,) = [key for (key,) in after_run.rows("db2", "SELECT row_key FROM hestia_sync.rejections") if "-" in key][:1]
+
+    shown = run_cli(["show", key.upper(), "--json"], env, tmp_path)
+
+    assert shown.code == 0, shown.stderr
+    answer = json.loads(shown.stdout)
+    assert answer["row_key"] == key
+    assert [p["row_key"] for p in answer["open_rejections"]] == [key]

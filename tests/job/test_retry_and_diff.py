@@ -47,7 +47,7 @@ def test_plan_diff_shows_each_column_before_and_after_and_hides_the_password_has
 
     result = run_cli(["plan", "--flow", "students", "--diff", "--json"], env, tmp_path)
 
-    changes = {(c["step"], c["key"]): c for c in json.loads(result.stdout)["flows"][0]["changes"]}
+    changes = {(c["step"], c["row_key"]): c for c in json.loads(result.stdout)["flows"][0]["changes"]}
     update = changes[("students.update", first["id"])]
     assert (update["action"], update["database"], update["table"]) == ("update", "db2", "universitario")
     assert update["columns"] == {"nome": {"before": "Aluno 1", "after": "Ana Souza"}}
@@ -80,7 +80,9 @@ def test_plan_with_a_key_sees_a_row_deleted_by_hand_that_a_normal_plan_skips(pai
 
     assert json.loads(normal.stdout)["flows"][0]["changes"] == []
     (flow,) = json.loads(named.stdout)["flows"]
-    assert [(c["step"], c["key"], c["action"]) for c in flow["changes"]] == [("students.create", row["id"], "insert")]
+    assert [(c["step"], c["row_key"], c["action"]) for c in flow["changes"]] == [
+        ("students.create", row["id"], "insert")
+    ]
     assert flow["inserted"] == 1
     assert pair.rows("db1", "SELECT uid FROM universitario") == []  # a plan writes nothing
 

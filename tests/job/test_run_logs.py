@@ -49,7 +49,7 @@ def test_a_run_logs_each_rejected_rows_key_and_reason_once_without_personal_data
     (line,) = result.events("step_rejections")
     assert line["level"] == "WARNING"
     assert line["more"] == 0
-    assert {(r["key"], r["kind"]) for r in line["rejections"]} == {
+    assert {(r["row_key"], r["kind"]) for r in line["rejections"]} == {
         (rows[0]["id"], "rejected"),
         (rows[1]["id"], "rejected"),
     }
@@ -178,7 +178,7 @@ def test_plan_json_lists_the_rejected_rows_and_their_reasons(pair, env, students
     (flow,) = plan["flows"]
     assert flow["rejected"] == 1
     (rejection,) = flow["rejections"]
-    assert rejection["key"] == rows[0]["id"]
+    assert rejection["row_key"] == rows[0]["id"]
     assert rejection["kind"] == "rejected"
     assert "telefone has 3 digits" in rejection["reason"]
     assert flow["conflicts"] == []
