@@ -30,6 +30,11 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 .PHONY: install
 install: $(VENV)/.synced ## Create .venv with exactly the locked dependencies
 
+.PHONY: install-runtime
+install-runtime: $(UV) ## For a host that only runs the job or the helper (cron, a server): .venv without the dev tools
+	$(UV) sync --frozen --no-dev
+	rm -f $(VENV)/.synced
+
 .PHONY: lock
 lock: $(UV) ## Re-resolve uv.lock after a change to pyproject.toml
 	$(UV) lock
