@@ -26,6 +26,20 @@ STOP_TIMEOUT_S = 30.0
 DUMMY_DB_PASSWORD = "db-secret-Xq7vLm2"
 
 
+def helper_backends(database_url: str) -> int:
+    """The helper's open connections to its database (its application_name)."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hestia-helper' "
+                "AND datname = current_database()"
+            )
+            return int(cur.fetchone()[0])
+    finally:
+        conn.close()
+
+
 def with_password(dsn: str) -> str:
     """The URI with a password: its own if it has one, else DUMMY_DB_PASSWORD when the server ignores it."""
     parts = urlsplit(dsn)

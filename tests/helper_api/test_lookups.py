@@ -16,7 +16,7 @@ from helper_api import create_app
 from helper_api.db import close_pool
 from helper_api.limits import MAX_BODY_BYTES
 from helper_api.settings import Settings
-from tests.helper_api.support import TOKEN
+from tests.helper_api.support import TOKEN, helper_backends
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -309,19 +309,6 @@ def test_when_the_database_does_not_answer_readyz_and_lookups_are_503(app: Flask
         assert response.json["error"] == "database_unavailable"
         assert response.headers["Retry-After"] == "5"
     assert healthy.status_code == 200
-
-
-def helper_backends(database_url: str) -> int:
-    conn = psycopg2.connect(database_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hestia-helper' "
-                "AND datname = current_database()"
-            )
-            return int(cur.fetchone()[0])
-    finally:
-        conn.close()
 
 
 def test_connections_are_reused_not_opened_per_request(client: FlaskClient, settings: Settings) -> None:

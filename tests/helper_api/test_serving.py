@@ -16,7 +16,7 @@ import psycopg2
 import pytest
 
 from tests.helper_api.attacks import Latencies, keep_calling
-from tests.helper_api.support import TOKEN, GunicornServer, password_of, start_gunicorn, with_password
+from tests.helper_api.support import TOKEN, GunicornServer, helper_backends, password_of, start_gunicorn, with_password
 from tests.support.postgres import PgServer
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -48,19 +48,6 @@ def joined(threads: list[threading.Thread], timeout_s: float) -> bool:
     for thread in threads:
         thread.join(timeout=max(0.0, deadline - time.monotonic()))
     return not any(thread.is_alive() for thread in threads)
-
-
-def helper_backends(database_url: str) -> int:
-    conn = psycopg2.connect(database_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hestia-helper' "
-                "AND datname = current_database()"
-            )
-            return int(cur.fetchone()[0])
-    finally:
-        conn.close()
 
 
 @contextlib.contextmanager

@@ -8,27 +8,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from job.state import ABANDONED
-from tests.job.cli import cli_env, run_cli
-from tests.job.test_operator_commands import BRUNO_HASH, DIEGO, add_rejections, add_run
-from tests.support.helper_server import TOKEN
+from tests.job.cli import run_cli
+from tests.job.operators.test_operator_commands import DIEGO, add_rejections, add_run
 
 ANA_PAYMENT = "55555555-5555-4555-8555-000000000001"  # in DB1 only, paid ('1')
-
-
-@pytest.fixture
-def env(sample_pair, helper):
-    helper.state.known["bruno.lima@example.com"] = (BRUNO_HASH, None)
-    return cli_env(sample_pair, helper.url, TOKEN)
-
-
-@pytest.fixture
-def after_run(sample_pair, env, tmp_path):
-    """The sample pair after one run: run 1 and its two rejections in the state."""
-    assert run_cli(["run"], env, tmp_path).code == 3
-    return sample_pair
 
 
 def test_status_counts_every_open_rejection_and_deferral_whatever_the_limit(after_run, env, tmp_path):

@@ -22,27 +22,12 @@ from job.commands.runs import RUNS
 from job.commands.show import SHOW
 from job.commands.status import STATUS
 from job.state import ABANDONED, lock_key
-from tests.job.cli import cli_env, run_cli
-from tests.support.helper_server import TOKEN
+from tests.job.cli import run_cli
 
 DIEGO = "33333333-3333-4333-8333-000000000004"  # students.create rejects his 8-digit phone number
 ANA = "33333333-3333-4333-8333-000000000001"  # in both databases; DB1 holds her password hash
 NOBODY_PAYS = "55555555-5555-4555-8555-000000000004"  # payments.create: no account has its email
-BRUNO_HASH = "$2b$12$" + "h" * 53
 ANA_HASH = "$2b$12$Tq3m6wzN0c9n3oQ6v0eLxOqQ1QpZ1cW0mJ0n2Vb8s6f0mWJt1a2Km"  # sample/db1.sql
-
-
-@pytest.fixture
-def env(sample_pair, helper):
-    helper.state.known["bruno.lima@example.com"] = (BRUNO_HASH, None)
-    return cli_env(sample_pair, helper.url, TOKEN)
-
-
-@pytest.fixture
-def after_run(sample_pair, env, tmp_path):
-    """The sample pair after one run: the state schema exists, with run 1 and its two rejections."""
-    assert run_cli(["run"], env, tmp_path).code == 3
-    return sample_pair
 
 
 def add_rejections(pair, rows: list[dict[str, Any]]) -> None:
